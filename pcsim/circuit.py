@@ -1,0 +1,127 @@
+"""The circuit as data: layers, connections and parameters (DESIGN.md section 1).
+
+Pure NumPy and Brian2 quantities; building Brian2 objects is `pcsim.network`'s job.
+Layer 0 is sensory; layer ``l >= 1`` predicts layer ``l - 1`` through ``W_l`` of shape
+``(N_{l-1}, N_l)`` (rows: units of the layer below, columns: units of layer l).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import brian2
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+import numpy as np
+
+from pcsim.layouts import Layout, distances
+
+NONLINEARITIES = ("identity", "rectified", "tanh")
+CONNECTIVITIES = ("dense", "local")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: its ``layout``, the ``precision`` Pi_l of its errors, and the connection
+    from it to the layer below (``connectivity``, ``rf_radius`` in layout units; unused on
+    layer 0)."""
+
+    layout: Layout
+    precision: float = 1.0
+    connectivity: str = "dense"
+    rf_radius: float | None = None
+
+    @property
+    def size(self) -> int:
+        return self.layout.size
+
+
+@dataclass(frozen=True)
+class CircuitSpec:
+    """A hierarchical predictive-coding circuit.
+
+    Quantities carry Brian2 units: ``tau_r`` (time), ``eta`` and ``eta_decay`` (rates).
+    """
+
+    layers: tuple[LayerSpec, ...]
+    tau_r: brian2.Quantity
+    eta: brian2.Quantity
+    eta_decay: brian2.Quantity = field(default_factory=lambda: 0 * brian2.Hz)
+    alpha: float = 0.0
+    nonlinearity: str = "tanh"
+    learning: bool = True
+    init_weight_scale: float = 0.1
+
+    def __post_init__(self) -> None:
+        if len(self.layers) < 2:
+            raise ValueError("a circuit needs a sensory layer and at least one layer above it")
+        if self.nonlinearity not in NONLINEARITIES:
+            raise ValueError(
+                f"unknown nonlinearity '{self.nonlinearity}' "
+                f"(known: {', '.join(NONLINEARITIES)})"
+            )
+        fail_for_dimension_mismatch(self.tau_r, brian2.second, "tau_r must be a time")
+        fail_for_dimension_mismatch(self.eta, brian2.Hz, "eta must be a rate")
+        fail_for_dimension_mismatch(self.eta_decay, brian2.Hz, "eta_decay must be a rate")
+        if float(self.tau_r) <= 0:
+            raise ValueError(f"tau_r must be > 0, got {self.tau_r}")
+        for index, layer in enumerate(self.layers[1:], start=1):
+            if layer.connectivity not in CONNECTIVITIES:
+                raise ValueError(f"layer {index}: unknown connectivity '{layer.connectivity}'")
+            if layer.connectivity == "local" and not (layer.rf_radius and layer.rf_radius > 0):
+                raise ValueError(f"layer {index}: local connectivity needs rf_radius > 0")
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers including the sensory one (L + 1)."""
+        return len(self.layers)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(layer.size for layer in self.layers)
+
+    def mask(self, l: int) -> np.ndarray:
+        """Connectivity of ``W_l`` (l >= 1) as a boolean array of shape (N_{l-1}, N_l)."""
+        if not 1 <= l < self.n_layers:
+            raise IndexError(f"no weights W_{l}: layers with weights are 1..{self.n_layers - 1}")
+        upper, lower = self.layers[l], self.layers[l - 1]
+        if upper.connectivity == "dense":
+            return np.ones((lower.size, upper.size), dtype=bool)
+        return distances(lower.layout, upper.layout) <= upper.rf_radius + 1e-12
+
+    def synapse_count(self) -> int:
+        return int(sum(self.mask(l).sum() for l in range(1, self.n_layers)))
+
+    def initial_weights(self, rng: np.random.Generator) -> list[np.ndarray]:
+        """Random initial ``W_1..W_L`` (masked), each scaled by 1/sqrt(fan-in of the row)."""
+        weights = []
+        for l in range(1, self.n_layers):
+            mask = self.mask(l)
+            fan_in = np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            w = self.init_weight_scale * rng.standard_normal(mask.shape) / np.sqrt(fan_in)
+            weights.append(np.where(mask, w, 0.0))
+        return weights
+
+
+def circuit_from_config(cfg: dict) -> CircuitSpec:
+    """Build a `CircuitSpec` from the validated ``[circuit]`` table of a scenario."""
+    layers = []
+    for layer in cfg["layers"]:
+        layout = Layout(layer["layout"], tuple(layer["shape"]), layer.get("channels", 1))
+        layers.append(
+            LayerSpec(
+                layout=layout,
+                precision=float(layer.get("precision", 1.0)),
+                connectivity=layer.get("connectivity", "dense"),
+                rf_radius=layer.get("rf_radius"),
+            )
+        )
+    return CircuitSpec(
+        layers=tuple(layers),
+        tau_r=cfg["tau_r"],
+        eta=cfg["eta"],
+        eta_decay=cfg.get("eta_decay", 0 * brian2.Hz),
+        alpha=float(cfg.get("alpha", 0.0)),
+        nonlinearity=cfg.get("nonlinearity", "tanh"),
+        learning=bool(cfg.get("learning", True)),
+        init_weight_scale=float(cfg.get("init_weight_scale", 0.1)),
+    )

@@ -1,0 +1,191 @@
+"""Run a circuit on a backend and collect the results into NumPy.
+
+A `Simulator` holds one compiled circuit. Its first `run` builds (and, on standalone
+backends, compiles) the network; later runs with new inputs, weights or seeds reuse the
+compiled binary through Brian2's ``run_args``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brian2
+import numpy as np
+from brian2 import second
+
+from pcsim import backends, equations
+from pcsim.backends import BackendOptions
+from pcsim.circuit import CircuitSpec
+from pcsim.errors import DivergenceError
+from pcsim.network import CircuitNetwork, Protocol, build_network, synapse_indices
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one run sees: ``frames`` (n_frames, N_0) stimuli, ``plastic`` (n_frames,) 1 where
+    learning is on during that frame, 0 where frozen, and the initial ``weights``
+    (W_1..W_L, each (N_{l-1}, N_l), zero outside the connectivity)."""
+
+    frames: np.ndarray
+    plastic: np.ndarray
+    weights: tuple[np.ndarray, ...]
+
+
+@dataclass
+class Result:
+    """Outcome of one run.
+
+    ``times``: sample times in seconds, shape (n_samples,); sample k holds the state the
+    simulation had reached at ``times[k]`` (values after the previous step; errors,
+    predictions and feedback as computed in it). ``traces[name]``: (n_samples, N).
+    ``weights``: final W_1..W_L, dense. ``divergence``: (population, time in s) of the
+    first population that left the bound, else None.
+    """
+
+    times: np.ndarray
+    traces: dict[str, np.ndarray]
+    weights: list[np.ndarray]
+    compile_seconds: float
+    simulate_seconds: float
+    divergence: tuple[str, float] | None = None
+    backend: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def raise_if_diverged(self, bound: float) -> None:
+        if self.divergence is not None:
+            raise DivergenceError(self.divergence[0], self.divergence[1], bound)
+
+
+class Simulator:
+    """One circuit under one protocol on one backend.
+
+    ``build_dir`` (standalone only) is this simulator's own project directory; a fresh
+    temporary directory is made when it is None. ``report`` prints Brian2's progress.
+    """
+
+    def __init__(
+        self,
+        spec: CircuitSpec,
+        protocol: Protocol,
+        options: BackendOptions,
+        *,
+        monitors: tuple[str, ...] = (),
+        divergence_bound: float = 1e6,
+        build_dir: Path | None = None,
+        report: bool = False,
+    ):
+        self.spec = spec
+        self.protocol = protocol
+        self.options = options
+        self.monitors = tuple(monitors)
+        self.divergence_bound = divergence_bound
+        self.report = report
+        self.build_dir = Path(build_dir) if build_dir else None
+        self._circuit: CircuitNetwork | None = None
+        self._compiled = False
+
+    def _new_network(self) -> CircuitNetwork:
+        backends.activate(self.options)
+        circuit = build_network(
+            self.spec,
+            self.protocol,
+            monitors=self.monitors,
+            divergence_bound=self.divergence_bound,
+        )
+        return circuit
+
+    def _check(self, inputs: Inputs) -> None:
+        shape = (self.protocol.n_frames, self.spec.sizes[0])
+        if inputs.frames.shape != shape:
+            raise ValueError(f"frames must have shape {shape}, got {inputs.frames.shape}")
+        if inputs.plastic.shape != (self.protocol.n_frames,):
+            raise ValueError(
+                f"plastic must have shape ({self.protocol.n_frames},), got {inputs.plastic.shape}"
+            )
+        for l, w in enumerate(inputs.weights, start=1):
+            if w.shape != self.spec.mask(l).shape:
+                raise ValueError(f"W_{l} must have shape {self.spec.mask(l).shape}, got {w.shape}")
+
+    def _run_args(self, circuit: CircuitNetwork, inputs: Inputs) -> dict:
+        args = {
+            circuit.stimulus: inputs.frames,
+            circuit.plasticity: inputs.plastic.astype(float),
+        }
+        for l, (syn, w) in enumerate(zip(circuit.synapses, inputs.weights, strict=True), 1):
+            pre, post = synapse_indices(self.spec, l)
+            args[syn.w] = w[post, pre]
+        return args
+
+    def run(self, inputs: Inputs) -> Result:
+        """Simulate ``inputs``; the first call builds, later calls reuse the build."""
+        self._check(inputs)
+        duration = self.protocol.n_steps * self.protocol.dt
+        if not self.options.standalone:
+            circuit = self._new_network()
+            for target, value in self._run_args(circuit, inputs).items():
+                if isinstance(target, brian2.TimedArray):
+                    target.values[:] = value  # TimedArray is immutable by API; fill in place
+                else:
+                    target[:] = value
+            start = time.perf_counter()
+            circuit.network.run(0 * second)  # code generation and compilation
+            compiled = time.perf_counter() - start
+            start = time.perf_counter()
+            circuit.network.run(duration, report="text" if self.report else None)
+            simulated = time.perf_counter() - start
+            return self._collect(circuit, compiled, simulated)
+        if self._circuit is None:
+            self._circuit = self._new_network()
+            self._circuit.network.run(duration, report="text" if self.report else None)
+            if self.build_dir is None:
+                self.build_dir = Path(tempfile.mkdtemp(prefix="pcsim-build-"))
+        run_args = self._run_args(self._circuit, inputs)
+        if not self._compiled:
+            compiled, simulated = backends.build_and_run(
+                self.build_dir, run_args, report=self.report
+            )
+            self._compiled = True
+        else:
+            compiled = 0.0
+            simulated = backends.rerun(self.build_dir, run_args, report=self.report)
+        return self._collect(self._circuit, compiled, simulated)
+
+    def _collect(self, circuit: CircuitNetwork, compiled: float, simulated: float) -> Result:
+        traces = {}
+        times = np.zeros(0)
+        for name, monitor in circuit.monitors.items():
+            _, var = name.split(".")
+            traces[name] = np.asarray(getattr(monitor, var)).T.copy()
+            times = np.asarray(monitor.t / second).copy()
+        weights = []
+        for l, syn in enumerate(circuit.synapses, start=1):
+            pre, post = synapse_indices(self.spec, l)
+            dense = np.zeros(self.spec.mask(l).shape)
+            dense[post, pre] = np.asarray(syn.w[:])
+            weights.append(dense)
+        return Result(
+            times=times,
+            traces=traces,
+            weights=weights,
+            compile_seconds=compiled,
+            simulate_seconds=simulated,
+            divergence=self._divergence(circuit),
+            backend=self.options.name,
+        )
+
+    def _divergence(self, circuit: CircuitNetwork) -> tuple[str, float] | None:
+        first = None
+        for group in circuit.layers:
+            t_bad = np.asarray(group.t_bad[:] / second)
+            bad = t_bad[t_bad < equations.NEVER]
+            if bad.size and (first is None or bad.min() < first[1]):
+                first = (_population_name(group.name), float(bad.min()))
+        return first
+
+
+def _population_name(group_name: str) -> str:
+    layer = int(group_name[1:])
+    return "layer 0 (sensory)" if layer == 0 else f"layer {layer}"
