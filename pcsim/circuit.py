@@ -111,7 +111,7 @@ def circuit_from_config(cfg: dict) -> CircuitSpec:
             LayerSpec(
                 layout=layout,
                 precision=float(layer.get("precision", 1.0)),
-                connectivity=layer.get("connectivity", "dense"),
+                connectivity=layer.get("connectivity") or "dense",
                 rf_radius=layer.get("rf_radius"),
             )
         )

@@ -70,7 +70,8 @@ def _ratio(a: brian2.Quantity, b: brian2.Quantity, name_a: str, name_b: str) -> 
 @dataclass
 class CircuitNetwork:
     """The Brian2 objects of one circuit. ``layers[l]`` is layer l's `NeuronGroup`,
-    ``synapses[l - 1]`` carries W_l, ``monitors`` maps names like ``"L1.r"`` to monitors."""
+    ``synapses[l - 1]`` carries W_l, ``monitors`` maps names like ``"L1.r"`` to monitors
+    sampling every ``protocol.interval``, ``frame_monitors`` likewise at frame starts."""
 
     network: Network
     layers: list[NeuronGroup]
@@ -78,6 +79,7 @@ class CircuitNetwork:
     stimulus: TimedArray
     plasticity: TimedArray
     monitors: dict[str, StateMonitor]
+    frame_monitors: dict[str, StateMonitor]
 
 
 def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
@@ -100,6 +102,7 @@ def build_network(
     protocol: Protocol,
     *,
     monitors: tuple[str, ...] = (),
+    frame_monitors: tuple[str, ...] = (),
     divergence_bound: float = 1e6,
 ) -> CircuitNetwork:
     """Create groups, synapses, inputs and monitors of ``spec`` under ``protocol``.
@@ -176,20 +179,28 @@ def build_network(
         syn.summed_updaters["fb_pre"].order = ORDER_FB
         synapses.append(syn)
 
-    recorded: dict[str, StateMonitor] = {}
-    for name in monitors:
-        layer, var = parse_monitor_name(name, n_layers)
-        recorded[name] = StateMonitor(
+    recorded = _monitors(layers, monitors, protocol.interval, "monitor")
+    at_frames = _monitors(layers, frame_monitors, fd, "frame")
+    network = Network(*layers, *synapses, *recorded.values(), *at_frames.values())
+    return CircuitNetwork(network, layers, synapses, stimulus, plasticity, recorded, at_frames)
+
+
+def _monitors(
+    layers: list[NeuronGroup], names: tuple[str, ...], interval: brian2.Quantity, prefix: str
+) -> dict[str, StateMonitor]:
+    monitors = {}
+    for name in names:
+        layer, var = parse_monitor_name(name, len(layers))
+        monitors[name] = StateMonitor(
             layers[layer],
             var,
             record=True,
-            dt=protocol.interval,
+            dt=interval,
             when="start",
             order=ORDER_MONITOR,
-            name=f"monitor_L{layer}_{var}",
+            name=f"{prefix}_L{layer}_{var}",
         )
-    network = Network(*layers, *synapses, *recorded.values())
-    return CircuitNetwork(network, layers, synapses, stimulus, plasticity, recorded)
+    return monitors
 
 
 def synapse_indices(spec: CircuitSpec, l: int) -> tuple[np.ndarray, np.ndarray]:

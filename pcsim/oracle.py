@@ -27,6 +27,7 @@ def simulate(
     inputs: Inputs,
     *,
     monitors: tuple[str, ...] = (),
+    frame_monitors: tuple[str, ...] = (),
     divergence_bound: float = 1e6,
 ) -> Result:
     """Integrate ``spec`` on ``inputs`` step by step; returns what a `Simulator` returns."""
@@ -46,7 +47,9 @@ def simulate(
     fb = [np.zeros(n) for n in spec.sizes]
     state = {"r": r, "mu": mu, "eps": eps, "fb": fb}
     recorded = {name: parse_monitor_name(name, n_layers) for name in monitors}
+    at_frames = {name: parse_monitor_name(name, n_layers) for name in frame_monitors}
     traces: dict[str, list[np.ndarray]] = {name: [] for name in monitors}
+    frame_traces: dict[str, list[np.ndarray]] = {name: [] for name in frame_monitors}
     times = []
     t_bad = [None] * n_layers
     gate = 0.0
@@ -58,7 +61,9 @@ def simulate(
             times.append(t)
             for name, (layer, var) in recorded.items():
                 traces[name].append(state[var][layer].copy())
-        if step % per_frame == 0:  # start, orders 0 and 1
+        if step % per_frame == 0:  # start, -10 (frame monitors), then orders 0 and 1
+            for name, (layer, var) in at_frames.items():
+                frame_traces[name].append(state[var][layer].copy())
             frame = min(step // per_frame, protocol.n_frames - 1)
             r[0] = np.array(inputs.frames[frame], dtype=float)
             gate = float(inputs.plastic[frame])
@@ -89,6 +94,7 @@ def simulate(
     return Result(
         times=np.array(times),
         traces={name: np.array(values) for name, values in traces.items()},
+        frame_traces={name: np.array(values[1:]) for name, values in frame_traces.items()},
         weights=[w.copy() for w in weights[1:]],
         compile_seconds=0.0,
         simulate_seconds=simulated,

@@ -41,12 +41,14 @@ class Result:
     ``times``: sample times in seconds, shape (n_samples,); sample k holds the state the
     simulation had reached at ``times[k]`` (values after the previous step; errors,
     predictions and feedback as computed in it). ``traces[name]``: (n_samples, N).
+    ``frame_traces[name]``: (n_frames, N), the state at the end of every frame.
     ``weights``: final W_1..W_L, dense. ``divergence``: (population, time in s) of the
     first population that left the bound, else None.
     """
 
     times: np.ndarray
     traces: dict[str, np.ndarray]
+    frame_traces: dict[str, np.ndarray]
     weights: list[np.ndarray]
     compile_seconds: float
     simulate_seconds: float
@@ -73,6 +75,7 @@ class Simulator:
         options: BackendOptions,
         *,
         monitors: tuple[str, ...] = (),
+        frame_monitors: tuple[str, ...] = (),
         divergence_bound: float = 1e6,
         build_dir: Path | None = None,
         report: bool = False,
@@ -81,6 +84,7 @@ class Simulator:
         self.protocol = protocol
         self.options = options
         self.monitors = tuple(monitors)
+        self.frame_monitors = tuple(frame_monitors)
         self.divergence_bound = divergence_bound
         self.report = report
         self.build_dir = Path(build_dir) if build_dir else None
@@ -93,6 +97,7 @@ class Simulator:
             self.spec,
             self.protocol,
             monitors=self.monitors,
+            frame_monitors=self.frame_monitors,
             divergence_bound=self.divergence_bound,
         )
         return circuit
@@ -154,12 +159,10 @@ class Simulator:
         return self._collect(self._circuit, compiled, simulated)
 
     def _collect(self, circuit: CircuitNetwork, compiled: float, simulated: float) -> Result:
-        traces = {}
-        times = np.zeros(0)
-        for name, monitor in circuit.monitors.items():
-            _, var = name.split(".")
-            traces[name] = np.asarray(getattr(monitor, var)).T.copy()
-            times = np.asarray(monitor.t / second).copy()
+        times = np.arange(0, self.protocol.n_steps, self.protocol.steps_per_sample)
+        times = times * float(self.protocol.dt / second)
+        traces = {name: _samples(m, name) for name, m in circuit.monitors.items()}
+        frame_traces = {name: _samples(m, name)[1:] for name, m in circuit.frame_monitors.items()}
         weights = []
         for l, syn in enumerate(circuit.synapses, start=1):
             pre, post = synapse_indices(self.spec, l)
@@ -169,6 +172,7 @@ class Simulator:
         return Result(
             times=times,
             traces=traces,
+            frame_traces=frame_traces,
             weights=weights,
             compile_seconds=compiled,
             simulate_seconds=simulated,
@@ -184,6 +188,11 @@ class Simulator:
             if bad.size and (first is None or bad.min() < first[1]):
                 first = (_population_name(group.name), float(bad.min()))
         return first
+
+
+def _samples(monitor: brian2.StateMonitor, name: str) -> np.ndarray:
+    """A monitor's recording as (n_samples, N)."""
+    return np.asarray(getattr(monitor, name.split(".")[1])).T.copy()
 
 
 def _population_name(group_name: str) -> str:

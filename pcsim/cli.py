@@ -1,0 +1,111 @@
+"""The ``pcsim`` command: ``pcsim list`` and ``pcsim run SCENARIO [options]``.
+
+Thin by design: it parses arguments and calls `pcsim.config` and `pcsim.experiment`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from pcsim import config, experiment, results
+from pcsim.backends import BACKENDS
+from pcsim.errors import ConfigError, DivergenceError, PcsimError
+
+DEFAULT_RESULTS = Path("results")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pcsim",
+        description="Simulate predictive-coding circuits with symmetry priors (Brian2).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the scenarios, one line each")
+    run = sub.add_parser("run", help="run a scenario and write a results directory")
+    run.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
+    run.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="results directory to create (must be new or empty); "
+        "default: results/<scenario>-<date>-<time>",
+    )
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set circuit.tau_r='20 ms' (repeatable)",
+    )
+    run.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def cmd_list() -> int:
+    scenarios = config.list_scenarios()
+    width = max((len(name) for name, _ in scenarios), default=0)
+    for name, description in scenarios:
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def output_directory(out: Path | None, scenario: str) -> Path:
+    if out is None:
+        return results.new_run_directory(DEFAULT_RESULTS, scenario)
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"output directory '{out}' exists and is not empty", source="--out")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = list(args.overrides)
+    if args.backend:
+        overrides.append(f"backend={json.dumps(args.backend)}")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    cfg = config.load_scenario(args.scenario, overrides=overrides, quick=args.quick)
+    out = output_directory(args.out, cfg["name"])
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    say(f"pcsim: running '{cfg['name']}' on {cfg['backend']} (seed {cfg['seed']}) -> {out}")
+    start = time.perf_counter()
+    metrics = experiment.run_scenario(cfg, out, report=not args.quiet)
+    info = json.loads((out / "run.json").read_text())
+    timings = info.get("timings_s", {})
+    say(
+        f"pcsim: done in {time.perf_counter() - start:.1f} s "
+        f"(compile {timings.get('compile', 0):.1f} s, simulate {timings.get('simulate', 0):.1f} s)"
+    )
+    say(f"pcsim: held-out prediction error {metrics['heldout_prediction_error']:.4f}")
+    say(f"pcsim: results in {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            return cmd_list()
+        return cmd_run(args)
+    except DivergenceError as error:
+        print(f"pcsim: error: {error}", file=sys.stderr)
+        print("pcsim: files written before the failure were kept", file=sys.stderr)
+        return 3
+    except PcsimError as error:
+        print(f"pcsim: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pcsim: interrupted; files written so far were kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Results on disk: one fresh directory per run, every file written atomically.
+
+A file is written to a temporary name in the same directory and renamed into place, so
+a crash or Ctrl-C leaves either the complete file or none (never a truncated one that
+looks complete). ``run.json`` carries ``status``: "running", then "complete" or "failed".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(binary file handle)`` on a temporary file beside ``path``, then rename
+    it into place; on any error (Ctrl-C included) the temporary file is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file + rename)."""
+    _atomic_write(path, lambda handle: handle.write(data))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
+
+
+def write_json(path: Path, data: dict) -> None:
+    atomic_write_text(path, json.dumps(_jsonable(data), indent=2, sort_keys=False) + "\n")
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save arrays to a compressed ``.npz`` atomically."""
+    _atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def save_figure(figure, path: Path) -> None:
+    """Save a matplotlib figure as PNG atomically."""
+    _atomic_write(path, lambda handle: figure.savefig(handle, format="png", dpi=110,
+                                                      bbox_inches="tight"))
+
+
+def new_run_directory(root: Path, scenario: str) -> Path:
+    """Create and return a fresh ``root/<scenario>-<timestamp>[-n]`` directory."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        candidate = root / (f"{scenario}-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a fresh run directory under {root}")
+
+
+def git_commit(cwd: Path) -> str | None:
+    """The git commit of ``cwd`` (with ``-dirty`` when modified), or None outside a repo."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,438 @@
+"""Tests of pcsim.config: loading, merging, overrides, round trip and every error path."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import brian2
+import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pcsim import config as cfgmod
+from pcsim.config import (
+    MODELS_DIR,
+    SCENARIOS_DIR,
+    dump_toml,
+    list_scenarios,
+    load_resolved,
+    load_scenario,
+    parse_quantity,
+    resolve_scenario_path,
+)
+from pcsim.errors import ConfigError
+from pcsim.quantities import format_quantity
+
+ms, Hz, second = brian2.ms, brian2.Hz, brian2.second
+
+SCENARIO = {
+    "description": "test scenario",
+    "model": "model.toml",
+    "seed": 3,
+    "backend": "numpy",
+    "world": {"kind": "ring", "channels": 8, "frame_duration": "20 ms"},
+    "training": {"frames": 10},
+    "quick": {"training": {"frames": 2}},
+}
+MODEL = {
+    "circuit": {
+        "tau_r": "10 ms",
+        "eta": "1 Hz",
+        "layers": [
+            {"layout": "ring", "shape": [8]},
+            {"layout": "ring", "shape": [4]},
+        ],
+    }
+}
+
+
+def write(tmp_path: Path, scenario=None, model=None) -> Path:
+    """Write a scenario (scenario.toml) and its model (model.toml) into tmp_path."""
+    (tmp_path / "model.toml").write_text(tomli_w.dumps(MODEL if model is None else model))
+    path = tmp_path / "scenario.toml"
+    path.write_text(tomli_w.dumps(SCENARIO if scenario is None else scenario))
+    return path
+
+
+def changed(base: dict, dotted: str, value=None, *, delete: bool = False) -> dict:
+    """A deep copy of base with one key path (list indices as digits) set or deleted."""
+    out = copy.deepcopy(base)
+    *parents, last = dotted.split(".")
+    node = out
+    for p in parents:
+        node = node[int(p)] if isinstance(node, list) else node.setdefault(p, {})
+    if delete:
+        del node[last]
+    elif isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return out
+
+
+def error_of(path: Path, **kw) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path, **kw)
+    return str(info.value)
+
+
+def assert_error(msg: str, file: str, key: str | None, *problems: str) -> None:
+    assert file in msg, msg
+    if key is not None:
+        assert f"[at {key}]" in msg, msg
+    for p in problems:
+        assert p in msg, msg
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped ring scenario
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ring_scenario_loads_with_units_and_defaults():
+    cfg = load_scenario("ring")
+    assert cfg["name"] == "ring"
+    assert Path(cfg["source"]) == SCENARIOS_DIR / "ring.toml"
+    assert cfg["seed"] == 1 and cfg["backend"] == "cpp_standalone"
+    assert cfg["world"]["channels"] == 32
+    assert cfg["world"]["frame_duration"] == 50 * ms
+    assert cfg["world"]["steps"] == [1, -1]
+    assert cfg["world"]["p_new_scene"] == 0.2
+    assert cfg["training"]["frames"] == 600 and cfg["probe"]["frames"] == 60
+    c = cfg["circuit"]
+    assert c["tau_r"] == 10 * ms and c["eta"] == 2 * Hz and c["eta_decay"] == 0.01 * Hz
+    assert c["tau_r"].dim == second.dim
+    assert c["nonlinearity"] == "tanh" and c["alpha"] == 0.05 and c["learning"] is True
+    assert [layer["shape"] for layer in c["layers"]] == [[32], [16]]
+    assert c["layers"][0]["connectivity"] is None
+    assert c["layers"][1]["connectivity"] == "dense"
+    # defaults filled in
+    assert cfg["simulation"] == {
+        "dt": 1 * ms,
+        "threads": 0,
+        "float_dtype": "float64",
+        "divergence_bound": 1e6,
+    }
+    assert cfg["world"]["kappa"] == 4.0 and cfg["world"]["centres"] == [0.0, 1.0]
+    assert cfg["monitors"] == {"variables": ["L0.eps", "L1.r"], "interval": None}
+    assert "quick" not in cfg
+
+
+def test_ring_quick_and_listing():
+    cfg = load_scenario("ring", quick=True)
+    assert cfg["training"]["frames"] == 120 and cfg["probe"]["frames"] == 30
+    assert cfg["world"]["channels"] == 32
+    names = [n for n, _ in list_scenarios()]
+    assert "ring" in names and names == sorted(names)
+    assert dict(list_scenarios())["ring"].startswith("Orientation hypercolumn")
+    assert (MODELS_DIR / "ring.toml").is_file()
+
+
+def test_scenario_by_path_and_model_by_relative_path(tmp_path):
+    path = write(tmp_path)
+    cfg = load_scenario(str(path))
+    assert cfg["name"] == "scenario" and cfg["training"]["frames"] == 10
+    assert cfg["circuit"]["eta_decay"] == 0 * Hz  # default
+    assert load_scenario(path, quick=True)["training"]["frames"] == 2
+
+
+def test_quick_can_replace_circuit_values(tmp_path):
+    sc = changed(SCENARIO, "quick.circuit", {"tau_r": "5 ms"})
+    cfg = load_scenario(write(tmp_path, sc), quick=True)
+    assert cfg["circuit"]["tau_r"] == 5 * ms and cfg["circuit"]["eta"] == 1 * Hz
+
+
+def test_overrides(tmp_path):
+    path = write(tmp_path)
+    cfg = load_scenario(
+        path,
+        overrides=[
+            "circuit.tau_r=20 ms",
+            "training.frames=50",
+            "world.steps=[1,2]",
+            "circuit.layers.1.precision=2",
+            "world.bumps.1=3",
+            "circuit.nonlinearity=rectified",
+            "monitors.interval=40 ms",
+        ],
+    )
+    assert cfg["circuit"]["tau_r"] == 20 * ms
+    assert cfg["training"]["frames"] == 50
+    assert cfg["world"]["steps"] == [1, 2]
+    assert cfg["circuit"]["layers"][1]["precision"] == 2.0
+    assert cfg["world"]["bumps"] == [1, 3]
+    assert cfg["circuit"]["nonlinearity"] == "rectified"
+    assert cfg["monitors"]["interval"] == 40 * ms
+    # overrides apply after --quick
+    assert load_scenario(path, quick=True, overrides=["training.frames=7"])["training"] == {
+        "frames": 7
+    }
+
+
+def test_dump_and_load_resolved_round_trip(tmp_path):
+    for cfg in (
+        load_scenario("ring"),
+        load_scenario(
+            write(tmp_path),
+            overrides=[
+                "simulation.dt=0.1 ms",
+                "world.frame_duration=0.3 s",
+                "circuit.eta=0.001 kHz",
+                "monitors.interval=0.7 ms",
+                "circuit.layers.1.connectivity=local",
+                "circuit.layers.1.rf_radius=0.25",
+            ],
+        ),
+    ):
+        text = dump_toml(cfg)
+        out = tmp_path / "resolved.toml"
+        out.write_text(text)
+        back = load_resolved(out)
+        assert back == cfg
+        assert back["circuit"]["tau_r"].dim == second.dim
+
+
+def test_parse_quantity():
+    assert parse_quantity("10 ms", "time") == 10 * ms
+    assert parse_quantity("1e-3s", "time") == 1 * ms
+    assert parse_quantity("0.5 hertz", "rate") == 0.5 * Hz
+    assert parse_quantity("2 kHz", "rate") == 2000 * Hz
+    assert parse_quantity("-5 ms", "time") == -5 * ms
+    with pytest.raises(ConfigError, match=r"f\.toml: \[at a\.b\] needs a unit"):
+        parse_quantity(10, "time", path="a.b", source="f.toml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["time", "rate"]),
+)
+def test_format_quantity_round_trips_exactly(x, dimension):
+    unit = second if dimension == "time" else Hz
+    q = x * unit
+    text = format_quantity(q)
+    assert parse_quantity(text, dimension) == q, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: each names the file, the key path and the problem
+# ---------------------------------------------------------------------------------------------
+
+
+def test_malformed_toml(tmp_path):
+    path = write(tmp_path)
+    path.write_text('description = "x"\nseed = = 3\n')
+    assert_error(error_of(path), "scenario.toml", None, "invalid TOML", "line 2")
+
+
+def test_malformed_model_toml(tmp_path):
+    path = write(tmp_path)
+    (tmp_path / "model.toml").write_text("[circuit\n")
+    assert_error(error_of(path), "model.toml", None, "invalid TOML", "line 1")
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "file", "suggestion"),
+    [
+        ("sede", "sede", "scenario.toml", "seed"),
+        ("world.chanels", "world.chanels", "scenario.toml", "channels"),
+        ("quick.training.frame", "quick.training.frame", "scenario.toml", "frames"),
+    ],
+)
+def test_unknown_key_in_scenario(tmp_path, where, key, file, suggestion):
+    path = write(tmp_path, changed(SCENARIO, where, 1))
+    name = key.rsplit(".", 1)[-1]
+    assert_error(
+        error_of(path), file, key, f"unknown key '{name}'", f"(did you mean '{suggestion}'?)"
+    )
+
+
+def test_unknown_key_in_layer(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.layers.1.precison", 1.0))
+    assert_error(
+        error_of(path),
+        "model.toml",
+        "circuit.layers.1.precison",
+        "unknown key 'precison' (did you mean 'precision'?)",
+    )
+
+
+def test_unknown_key_in_circuit_without_suggestion(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.zzz", 1))
+    assert_error(error_of(path), "model.toml", "circuit.zzz", "unknown key 'zzz'", "tau_r")
+
+
+def test_missing_field(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "training.frames", delete=True))
+    assert_error(error_of(path), "scenario.toml", "training.frames", "missing required field")
+    path = write(tmp_path, model=changed(MODEL, "circuit.tau_r", delete=True))
+    assert_error(error_of(path), "model.toml", "circuit.tau_r", "missing required field")
+
+
+def test_wrong_type(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "training.frames", "ten"))
+    assert_error(
+        error_of(path), "scenario.toml", "training.frames", 'must be an integer, got "ten"'
+    )
+
+
+def test_bool_is_not_an_int(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "seed", True))
+    assert_error(error_of(path), "scenario.toml", "seed", "must be an integer, got true")
+
+
+@pytest.mark.parametrize("value", ["10 mV", "3 Hz"])
+def test_wrong_unit_dimension(tmp_path, value):
+    path = write(tmp_path, model=changed(MODEL, "circuit.tau_r", value))
+    assert_error(error_of(path), "model.toml", "circuit.tau_r", "must be a time", value)
+
+
+def test_rate_given_a_time(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.eta", "2 ms"))
+    assert_error(error_of(path), "model.toml", "circuit.eta", "must be a rate")
+
+
+@pytest.mark.parametrize("value", [10, "10", 2.5])
+def test_missing_unit(tmp_path, value):
+    path = write(tmp_path, changed(SCENARIO, "world.frame_duration", value))
+    assert_error(
+        error_of(path), "scenario.toml", "world.frame_duration", 'needs a unit, e.g. "10 ms"'
+    )
+
+
+def test_unknown_unit(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.tau_r", "10 msec"))
+    assert_error(
+        error_of(path), "model.toml", "circuit.tau_r", "unknown unit 'msec'", "allowed units", "ms"
+    )
+
+
+def test_negative_time_constant(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.tau_r", "-5 ms"))
+    assert_error(error_of(path), "model.toml", "circuit.tau_r", "must be > 0, got -5. ms")
+
+
+def test_probability_out_of_range(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "world.p_new_scene", 1.5))
+    assert_error(error_of(path), "scenario.toml", "world.p_new_scene", "must be <= 1, got 1.5")
+
+
+def test_list_item_bounds_and_order(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "world.steps", [1, 0]))
+    assert_error(error_of(path), "scenario.toml", "world.steps.1", "must be nonzero")
+    path = write(tmp_path, changed(SCENARIO, "world.bumps", [3, 1]))
+    assert_error(error_of(path), "scenario.toml", "world.bumps", "min <= max")
+    path = write(tmp_path, changed(SCENARIO, "world.centres", [0.5, 0.5]))
+    assert_error(error_of(path), "scenario.toml", "world.centres", "lo < hi")
+
+
+def test_bad_choice(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.nonlinearity", "relu"))
+    assert_error(
+        error_of(path),
+        "model.toml",
+        "circuit.nonlinearity",
+        "must be one of 'identity', 'rectified', 'tanh', got 'relu'",
+    )
+
+
+def test_bad_layer_shape_length(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.layers.1.shape", [4, 4]))
+    assert_error(error_of(path), "model.toml", "circuit.layers.1.shape", "ring layout needs 1")
+    model = changed(MODEL, "circuit.layers.1", {"layout": "torus", "shape": [4]})
+    path = write(tmp_path, model=model)
+    assert_error(error_of(path), "model.toml", "circuit.layers.1.shape", "torus layout needs 2")
+
+
+def test_too_few_layers(tmp_path):
+    path = write(
+        tmp_path, model=changed(MODEL, "circuit.layers", [{"layout": "ring", "shape": [8]}])
+    )
+    assert_error(error_of(path), "model.toml", "circuit.layers", "at least 2 layers")
+
+
+def test_layer0_connectivity_forbidden(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.layers.0.connectivity", "dense"))
+    assert_error(error_of(path), "model.toml", "circuit.layers.0.connectivity", "layer 0")
+
+
+def test_layer0_channel_mismatch_with_world(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "world.channels", 12))
+    assert_error(
+        error_of(path), "scenario.toml", "world.channels", "circuit layer 0", "= 8), got 12"
+    )
+
+
+def test_frame_duration_not_multiple_of_dt(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "simulation", {"dt": "0.3 ms"}))
+    assert_error(
+        error_of(path), "scenario.toml", "world.frame_duration", "whole multiple of simulation.dt"
+    )
+    path = write(tmp_path, changed(SCENARIO, "monitors", {"interval": "2.5 ms"}))
+    assert_error(error_of(path), "scenario.toml", "monitors.interval", "whole multiple")
+
+
+def test_local_connectivity_without_rf_radius(tmp_path):
+    path = write(tmp_path, model=changed(MODEL, "circuit.layers.1.connectivity", "local"))
+    assert_error(error_of(path), "model.toml", "circuit.layers.1.rf_radius", "required", "'local'")
+
+
+def test_local_connectivity_needs_same_layout(tmp_path):
+    layer = {"layout": "grid", "shape": [2, 2], "connectivity": "local", "rf_radius": 0.3}
+    path = write(tmp_path, model=changed(MODEL, "circuit.layers.1", layer))
+    assert_error(error_of(path), "model.toml", "circuit.layers.1.layout", "same layout")
+
+
+def test_unknown_override_key(tmp_path):
+    path = write(tmp_path)
+    msg = error_of(path, overrides=["circuit.tau=20 ms"])
+    assert_error(msg, "--set circuit.tau=20 ms", "circuit.tau", "did you mean 'tau_r'?")
+    msg = error_of(path, overrides=["circuit.layers.5.precision=2"])
+    assert_error(msg, "--set circuit.layers.5.precision=2", "circuit.layers.5", "out of range")
+
+
+def test_bad_override_value_names_the_override(tmp_path):
+    msg = error_of(write(tmp_path), overrides=["circuit.tau_r=-3 ms"])
+    assert_error(msg, "--set circuit.tau_r=-3 ms", "circuit.tau_r", "must be > 0")
+
+
+def test_bad_monitor_variable(tmp_path):
+    sc = changed(SCENARIO, "monitors", {"variables": ["L0.eps", "L1.r", "L2.r"]})
+    assert_error(error_of(write(tmp_path, sc)), "scenario.toml", "monitors.variables.2", "layer 2")
+    sc = changed(SCENARIO, "monitors", {"variables": ["L0.v"]})
+    assert_error(
+        error_of(write(tmp_path, sc)), "scenario.toml", "monitors.variables.0", "L<layer>."
+    )
+
+
+def test_unknown_scenario_name():
+    with pytest.raises(ConfigError) as info:
+        resolve_scenario_path("rign")
+    assert_error(str(info.value), "", None, "unknown scenario 'rign'", "did you mean 'ring'?")
+
+
+def test_unknown_model_name(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "model", "rin"))
+    assert_error(error_of(path), "scenario.toml", "model", "unknown model 'rin'", "'ring'")
+
+
+def test_scenario_must_not_define_circuit(tmp_path):
+    path = write(tmp_path, changed(SCENARIO, "circuit", {"tau_r": "1 ms"}))
+    assert_error(error_of(path), "scenario.toml", "circuit", "model file")
+
+
+def test_load_resolved_validates(tmp_path):
+    text = dump_toml(load_scenario("ring")).replace('tau_r = "10.0 ms"', 'tau_r = "10.0 mV"')
+    out = tmp_path / "bad.toml"
+    out.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_resolved(out)
+    assert_error(str(info.value), "bad.toml", "circuit.tau_r", "must be a time")
+
+
+def test_schema_is_extensible():
+    """A new section is one Table entry; other engineers rely on this shape."""
+    assert isinstance(cfgmod.SCENARIO.get("world"), cfgmod.Table)
+    assert cfgmod.CIRCUIT.get("layers").min_length == 2
