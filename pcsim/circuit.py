@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import brian2
-from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 import numpy as np
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from pcsim.layouts import Layout, distances
 
@@ -56,8 +56,7 @@ class CircuitSpec:
             raise ValueError("a circuit needs a sensory layer and at least one layer above it")
         if self.nonlinearity not in NONLINEARITIES:
             raise ValueError(
-                f"unknown nonlinearity '{self.nonlinearity}' "
-                f"(known: {', '.join(NONLINEARITIES)})"
+                f"unknown nonlinearity '{self.nonlinearity}' (known: {', '.join(NONLINEARITIES)})"
             )
         fail_for_dimension_mismatch(self.tau_r, brian2.second, "tau_r must be a time")
         fail_for_dimension_mismatch(self.eta, brian2.Hz, "eta must be a rate")

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config field, e.g. --set circuit.tau_r='20 ms' (repeatable)",
     )
     run.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
-    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return parser
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from brian2 import Equations
 
-#: phi(r) and phi'(r) for each nonlinearity (rectified: derivative 0 at r = 0).
+#: phi(r) and phi'(r) for each nonlinearity. The rectifier's derivative is taken as 1 at
+#: r = 0 (a subgradient), otherwise units starting at rest could never become active.
 NONLINEARITY = {
     "identity": Equations("phi_r = r : 1\ndphi = 1.0 : 1"),
-    "rectified": Equations("phi_r = r * int(r > 0) : 1\ndphi = 1.0 * int(r > 0) : 1"),
+    "rectified": Equations("phi_r = r * int(r > 0) : 1\ndphi = 1.0 * int(r >= 0) : 1"),
     "tanh": Equations("phi_r = tanh(r) : 1\ndphi = 1 - tanh(r)**2 : 1"),
 }
 
@@ -93,6 +94,7 @@ def synapse_equations(learning: bool) -> Equations:
     """Equations of one weight matrix W_l, with or without plasticity."""
     return SYNAPSE_SUMS + (SYNAPSE_LEARNING if learning else SYNAPSE_FIXED)
 
+
 #: The per-step update of the error units (a `run_regularly` operation).
 ERROR_UPDATE = "eps = r - mu"
 
@@ -101,8 +103,8 @@ NEVER = 1e12
 
 #: The divergence latch (a `run_regularly` operation, once per frame): records the first
 #: check time at which a unit was out of bounds or NaN (NaN fails every comparison).
-HEALTH_CHECK_ERRORS = (
-    "t_bad = t_bad + int(t < t_bad) * "
-    "int(not (abs(r) <= bound and abs(eps) <= bound)) * (t - t_bad)"
+_LATCH = (
+    "first_bad = int(t < t_bad) * int(not ({ok}))\nt_bad = first_bad * t + (1 - first_bad) * t_bad"
 )
-HEALTH_CHECK_VALUES = "t_bad = t_bad + int(t < t_bad) * int(not (abs(r) <= bound)) * (t - t_bad)"
+HEALTH_CHECK_ERRORS = _LATCH.format(ok="abs(r) <= bound and abs(eps) <= bound")
+HEALTH_CHECK_VALUES = _LATCH.format(ok="abs(r) <= bound")

@@ -18,7 +18,6 @@ import numpy as np
 from pcsim import __version__, config, metrics, plots, results
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, circuit_from_config
-from pcsim.errors import DivergenceError
 from pcsim.network import Protocol
 from pcsim.simulate import Inputs, Result, Simulator
 from pcsim.worlds import FrameSequence, make_world

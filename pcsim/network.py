@@ -146,9 +146,7 @@ def build_network(
                 name="L0_load_frame",
             )
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
-        group.run_regularly(
-            check, dt=fd, when="start", order=ORDER_CHECK, name=f"L{index}_health"
-        )
+        group.run_regularly(check, dt=fd, when="start", order=ORDER_CHECK, name=f"L{index}_health")
         layers.append(group)
 
     synapses: list[Synapses] = []

@@ -16,7 +16,7 @@ from pcsim.simulate import Inputs, Result
 
 PHI = {
     "identity": (lambda r: r, lambda r: np.ones_like(r)),
-    "rectified": (lambda r: r * (r > 0), lambda r: (r > 0).astype(float)),
+    "rectified": (lambda r: r * (r > 0), lambda r: (r >= 0).astype(float)),
     "tanh": (np.tanh, lambda r: 1 - np.tanh(r) ** 2),
 }
 
@@ -55,36 +55,37 @@ def simulate(
     gate = 0.0
     per_frame, per_sample = protocol.steps_per_frame, protocol.steps_per_sample
     start = time.perf_counter()
-    for step in range(protocol.n_steps):
-        t = step * dt
-        if step % per_sample == 0:  # start, order -10
-            times.append(t)
-            for name, (layer, var) in recorded.items():
-                traces[name].append(state[var][layer].copy())
-        if step % per_frame == 0:  # start, -10 (frame monitors), then orders 0 and 1
-            for name, (layer, var) in at_frames.items():
-                frame_traces[name].append(state[var][layer].copy())
-            frame = min(step // per_frame, protocol.n_frames - 1)
-            r[0] = np.array(inputs.frames[frame], dtype=float)
-            gate = float(inputs.plastic[frame])
-            for layer in range(n_layers):
-                values = [r[layer]] + ([eps[layer]] if layer < top else [])
-                ok = all(np.all(np.abs(v) <= divergence_bound) for v in values)
-                if t_bad[layer] is None and not ok:
-                    t_bad[layer] = t
-        for l in range(1, n_layers):  # groups -3
-            mu[l - 1] = weights[l] @ phi(r[l])
-        for l in range(top):  # groups -2
-            eps[l] = r[l] - mu[l]
-        for l in range(1, n_layers):  # groups -1
-            fb[l] = weights[l].T @ (pi[l - 1] * eps[l - 1])
-        if spec.learning:  # groups 0
-            for l in range(1, n_layers):
-                hebb = eta * pi[l - 1] * np.outer(eps[l - 1], phi(r[l]))
-                weights[l] = weights[l] + dt * gate * (hebb - decay * weights[l]) * masks[l]
-        for l in range(1, n_layers):  # groups 1
-            drive = -pi[l] * eps[l] if l < top else 0.0
-            r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l]) / tau
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+        for step in range(protocol.n_steps):
+            t = step * dt
+            if step % per_sample == 0:  # start, order -10
+                times.append(t)
+                for name, (layer, var) in recorded.items():
+                    traces[name].append(state[var][layer].copy())
+            if step % per_frame == 0:  # start, -10 (frame monitors), then orders 0 and 1
+                for name, (layer, var) in at_frames.items():
+                    frame_traces[name].append(state[var][layer].copy())
+                frame = min(step // per_frame, protocol.n_frames - 1)
+                r[0] = np.array(inputs.frames[frame], dtype=float)
+                gate = float(inputs.plastic[frame])
+                for layer in range(n_layers):
+                    values = [r[layer]] + ([eps[layer]] if layer < top else [])
+                    ok = all(np.all(np.abs(v) <= divergence_bound) for v in values)
+                    if t_bad[layer] is None and not ok:
+                        t_bad[layer] = t
+            for l in range(1, n_layers):  # groups -3
+                mu[l - 1] = weights[l] @ phi(r[l])
+            for l in range(top):  # groups -2
+                eps[l] = r[l] - mu[l]
+            for l in range(1, n_layers):  # groups -1
+                fb[l] = weights[l].T @ (pi[l - 1] * eps[l - 1])
+            if spec.learning:  # groups 0
+                for l in range(1, n_layers):
+                    hebb = eta * pi[l - 1] * np.outer(eps[l - 1], phi(r[l]))
+                    weights[l] = weights[l] + dt * gate * (hebb - decay * weights[l]) * masks[l]
+            for l in range(1, n_layers):  # groups 1
+                drive = -pi[l] * eps[l] if l < top else 0.0
+                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l]) / tau
     simulated = time.perf_counter() - start
     bad = [(layer, t) for layer, t in enumerate(t_bad) if t is not None]
     divergence = None

@@ -92,9 +92,7 @@ def scenario_figures(directory: Path, prepared: Prepared, result: Result, _metri
         "receptive_fields_initial": receptive_fields(
             prepared.inputs.weights[0], "Initial receptive fields (columns of W_1)"
         ),
-        "prediction_error": prediction_error_course(
-            error, n_train, prepared.training.step == 0
-        ),
+        "prediction_error": prediction_error_course(error, n_train, prepared.training.step == 0),
     }
     probe = list(range(n_train, len(x)))[:4]
     if probe:

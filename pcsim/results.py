@@ -61,8 +61,9 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def save_figure(figure, path: Path) -> None:
     """Save a matplotlib figure as PNG atomically."""
-    _atomic_write(path, lambda handle: figure.savefig(handle, format="png", dpi=110,
-                                                      bbox_inches="tight"))
+    _atomic_write(
+        path, lambda handle: figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+    )
 
 
 def new_run_directory(root: Path, scenario: str) -> Path:

@@ -1,0 +1,139 @@
+"""The pcsim command end to end: files written, reproducibility, and every error path."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+
+from pcsim import cli, config, experiment, results
+
+SMALL = ["--set", "training.frames=12", "--set", "probe.frames=4"]
+
+
+def run(argv: list[str]) -> int:
+    return cli.main(argv)
+
+
+def test_list_names_every_scenario(capsys):
+    assert run(["list"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("ring ")
+    assert "Orientation hypercolumn" in out
+
+
+def test_run_writes_every_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 0
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "complete"
+    assert info["backend"] == "numpy" and info["seed"] == 1
+    assert set(info["versions"]) >= {"pcsim", "brian2", "numpy"}
+    assert info["timings_s"]["simulate"] > 0 and info["timings_s"]["compile"] >= 0
+    resolved = config.load_resolved(out / "config.toml")
+    assert resolved["training"]["frames"] == 12 and resolved["backend"] == "numpy"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 < metrics["heldout_prediction_error"] < 2
+    assert len(metrics["training_prediction_error"]["mean"]) == 10
+    traces = np.load(out / "traces.npz")
+    assert traces["frame_end/L0.eps"].shape == (16, 32)
+    assert traces["W1"].shape == (32, 16)
+    for name in ("receptive_fields", "prediction_error", "example_predictions"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+    assert not list(out.rglob(".*.tmp"))
+
+
+def test_same_seed_gives_identical_metrics_and_new_seed_differs(tmp_path):
+    paths = [tmp_path / name for name in ("a", "b", "c")]
+    seeds = ["1", "1", "2"]
+    for path, seed in zip(paths, seeds, strict=True):
+        argv = ["run", "ring", "--backend", "numpy", "--seed", seed, "--quiet", *SMALL]
+        assert run([*argv, "--out", str(path)]) == 0
+    a, b, c = (json.loads((p / "metrics.json").read_text()) for p in paths)
+    assert a == b
+    assert a["heldout_prediction_error"] != c["heldout_prediction_error"]
+
+
+def test_quick_run_learns_to_predict(tmp_path):
+    """Plain PC on the ring: the error on unseen scenes falls over development."""
+    out = tmp_path / "quick"
+    assert run(["run", "ring", "--quick", "--backend", "numpy", "--out", str(out), "--quiet"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["last_block_prediction_error"] < 0.5 * metrics["first_block_prediction_error"]
+    assert metrics["heldout_prediction_error"] < 0.3
+
+
+def test_unknown_scenario_is_a_clear_error(capsys):
+    assert run(["run", "rnig", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "rnig" in err and "ring" in err
+
+
+def test_bad_override_is_a_clear_error(tmp_path, capsys):
+    argv = ["run", "ring", "--set", "circuit.tau_r=-5 ms", "--out", str(tmp_path / "x")]
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert "circuit.tau_r" in err and "> 0" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_non_empty_output_directory_is_refused(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("precious")
+    assert run(["run", "ring", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_divergence_stops_with_error_and_keeps_files(tmp_path, capsys):
+    out = tmp_path / "div"
+    argv = ["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]
+    argv += ["--set", "circuit.eta=50000 Hz", "--set", "circuit.nonlinearity=identity"]
+    assert run(argv) == 3
+    err = capsys.readouterr().err
+    assert "diverged" in err and "layer" in err and "ms" in err
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "failed" and "DivergenceError" in info["error"]
+    assert (out / "config.toml").exists() and (out / "traces.npz").exists()
+    assert not (out / "metrics.json").exists()
+
+
+def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatch, capsys):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "compute_metrics", interrupted)
+    out = tmp_path / "int"
+    assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 130
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "failed" and "KeyboardInterrupt" in info["error"]
+    assert tomllib.loads((out / "config.toml").read_text())["name"] == "ring"
+    assert not (out / "metrics.json").exists()
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "traces.npz"
+
+    def broken(handle, **_arrays):
+        handle.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez_compressed", broken)
+    with pytest.raises(OSError, match="disk full"):
+        results.write_npz(target, {"a": np.zeros(3)})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_quick_run_cpp_standalone_agrees_with_numpy(tmp_path):
+    outs = {b: tmp_path / b for b in ("numpy", "cpp_standalone")}
+    for backend, out in outs.items():
+        assert run(["run", "ring", "--quick", "--backend", backend, "--out", str(out), "-q"]) == 0
+    got = np.load(outs["cpp_standalone"] / "traces.npz")
+    want = np.load(outs["numpy"] / "traces.npz")
+    for key in ("frame_end/L0.eps", "frame_end/L1.r", "W1"):
+        scale = np.abs(want[key]).max()
+        assert np.abs(got[key] - want[key]).max() <= 1e-6 * scale, key
+    a, b = (json.loads((o / "metrics.json").read_text()) for o in outs.values())
+    assert a["heldout_prediction_error"] == pytest.approx(b["heldout_prediction_error"], rel=1e-6)

@@ -1,0 +1,74 @@
+"""Simulator behaviour: divergence detection, input checks, frozen learning."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from brian2 import Hz
+
+from pcsim import oracle
+from pcsim.backends import BackendOptions
+from pcsim.errors import BackendError, DivergenceError
+from pcsim.simulate import Inputs, Simulator
+from tests.conftest import inputs_for, protocol, small_circuit
+
+
+def diverging_case():
+    """An absurd learning rate makes the weights, then the rates, explode."""
+    spec = small_circuit(nonlinearity="identity", eta=5e4 * Hz)
+    proto = protocol(n_frames=20)
+    return spec, proto, inputs_for(spec, proto, seed=1, frozen_tail=0)
+
+
+def test_divergence_is_reported_with_population_and_time():
+    spec, proto, inputs = diverging_case()
+    result = Simulator(spec, proto, BackendOptions("numpy")).run(inputs)
+    reference = oracle.simulate(spec, proto, inputs)
+    assert result.divergence is not None
+    assert result.divergence == reference.divergence
+    population, when = result.divergence
+    assert population.startswith("layer")
+    assert 0 < when < proto.n_frames * 0.05
+    with pytest.raises(DivergenceError, match=r"population 'layer \d.*' .* at t = \d+\.\d ms"):
+        result.raise_if_diverged(1e6)
+
+
+def test_healthy_run_reports_no_divergence():
+    spec = small_circuit()
+    proto = protocol(n_frames=5)
+    result = Simulator(spec, proto, BackendOptions("numpy")).run(inputs_for(spec, proto, 2))
+    assert result.divergence is None
+    result.raise_if_diverged(1e6)
+
+
+def test_frozen_frames_do_not_change_weights():
+    spec = small_circuit()
+    proto = protocol(n_frames=6)
+    inputs = inputs_for(spec, proto, seed=4, frozen_tail=6)
+    result = Simulator(spec, proto, BackendOptions("numpy")).run(inputs)
+    for got, start in zip(result.weights, inputs.weights, strict=True):
+        np.testing.assert_array_equal(got, start)
+
+
+def test_wrong_input_shapes_are_named():
+    spec = small_circuit()
+    proto = protocol(n_frames=6)
+    good = inputs_for(spec, proto, seed=4)
+    sim = Simulator(spec, proto, BackendOptions("numpy"))
+    with pytest.raises(ValueError, match=r"frames must have shape \(6, 12\)"):
+        sim.run(Inputs(good.frames[:, :5], good.plastic, good.weights))
+    with pytest.raises(ValueError, match=r"W_1 must have shape \(12, 8\)"):
+        sim.run(Inputs(good.frames, good.plastic, (good.weights[0].T, good.weights[1])))
+
+
+def test_unknown_backend_lists_known_ones():
+    with pytest.raises(BackendError, match="unknown backend 'gpu'.*numpy, cython, cpp_standalone"):
+        BackendOptions("gpu")
+
+
+def test_local_mask_respects_radius():
+    spec = small_circuit()
+    mask = spec.mask(2)  # 8 units below, 4 above, radius 0.3 of the ring
+    assert mask.shape == (8, 4)
+    assert mask.sum(axis=0).tolist() == [5, 5, 5, 5]  # |d| <= 0.3 covers 5 of 8 positions
+    assert spec.mask(1).all()
