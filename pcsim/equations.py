@@ -40,32 +40,55 @@ HEALTH = Equations(
 SENSORY_UNITS = Equations("r : 1")
 
 
-def value_units(has_errors: bool, nonlinearity: str) -> Equations:
+def value_units(has_errors: bool, nonlinearity: str, symmetric: bool = False) -> Equations:
     """Value units of a layer l >= 1 (gradient descent on F, DESIGN.md section 1).
 
     ``fb`` is the feedback W_l^T Pi_{l-1} eps_{l-1}, summed by the synapses below.
-    The top layer (``has_errors=False``) has no error term of its own.
+    The top layer (``has_errors=False``) has no error term of its own. With the symmetry
+    prior (``symmetric``) inference also descends lambda * S (DESIGN.md section 2).
     """
     drive = "-Pi*eps + " if has_errors else ""
-    return (
+    prior = " - lam*gate*sym" if symmetric else ""
+    parts = (
         Equations(
             f"""
-            dr/dt = ({drive}dphi*fb - alpha*r) / tau_r : 1
-            fb : 1                          # feedback from the layer below (summed variable)
-            tau_r : second (shared, constant)
-            alpha : 1 (shared, constant)
-            """
+        dr/dt = ({drive}dphi*fb - alpha*r{prior}) / tau_r : 1
+        fb : 1                          # feedback from the layer below (summed variable)
+        tau_r : second (shared, constant)
+        alpha : 1 (shared, constant)
+        """
         )
         + NONLINEARITY[nonlinearity]
     )
+    return parts + SYMMETRY_PULL if symmetric else parts
 
 
-def layer_equations(index: int, n_layers: int, nonlinearity: str) -> Equations:
+#: What the symmetry prior adds to every layer: the memory of the previous frame.
+MEMORY = Equations("m : 1                           # r at the end of the previous frame")
+
+#: ... and to value layers: the pull sum_k q_k s_{l,k} towards the transformed memory.
+SYMMETRY_PULL = Equations(
+    """
+    sym : 1                         # sum_k q_k (r - rho_l(t_k) m), summed from the candidates
+    lam : 1 (shared, constant)      # lambda, weight of structural surprise
+    gate : 1 (shared)               # 1 during development, 0 in probes (set every frame)
+    """
+)
+
+
+def layer_equations(
+    index: int, n_layers: int, nonlinearity: str, symmetric: bool = False
+) -> Equations:
     """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included)."""
     has_errors = index < n_layers - 1
-    parts = SENSORY_UNITS if index == 0 else value_units(has_errors, nonlinearity)
+    if index == 0:
+        parts = SENSORY_UNITS
+    else:
+        parts = value_units(has_errors, nonlinearity, symmetric)
     if has_errors:
         parts = parts + ERROR_UNITS
+    if symmetric:
+        parts = parts + MEMORY
     return parts + HEALTH
 
 
@@ -77,13 +100,13 @@ SYNAPSE_SUMS = Equations(
     """
 )
 
-#: Hebbian learning with decay; ``gate`` (0 or 1, set every frame) freezes learning.
+#: Hebbian learning with decay; ``learn`` (0 or 1, set every frame) freezes learning.
 SYNAPSE_LEARNING = Equations(
     """
-    dw/dt = gate * (eta * Pi_post * eps_post * phi_r_pre - eta_decay * w) : 1 (clock-driven)
+    dw/dt = learn * (eta * Pi_post * eps_post * phi_r_pre - eta_decay * w) : 1 (clock-driven)
     eta : hertz (shared, constant)
     eta_decay : hertz (shared, constant)
-    gate : 1 (shared)
+    learn : 1 (shared)
     """
 )
 
@@ -108,3 +131,64 @@ _LATCH = (
 )
 HEALTH_CHECK_ERRORS = _LATCH.format(ok="abs(r) <= bound and abs(eps) <= bound")
 HEALTH_CHECK_VALUES = _LATCH.format(ok="abs(r) <= bound")
+
+
+# --- The symmetry prior (DESIGN.md section 2) ------------------------------------------
+
+#: One unit per (candidate k, unit i of layer l): the consistency error s_{l,k,i}.
+#: ``r_here``, ``m_moved`` and ``q_link`` are linked (gathered) from the layer and the
+#: candidate group, so that (rho_l(t_k) m)_i = m[rho_k^{-1}(i)] costs no synapses.
+#: Synapses cannot read gathered variables, so the two they need are copied every step.
+CONSISTENCY_UNITS = Equations(
+    """
+    s_lk : 1                        # s_{l,k,i} ("s" alone would shadow the unit second)
+    q_k : 1                         # q of this unit's candidate
+    r_here : 1 (linked)
+    m_moved : 1 (linked)
+    q_link : 1 (linked)
+    """
+)
+CONSISTENCY_UPDATE = "s_lk = r_here - m_moved"
+RESPONSIBILITY_COPY = "q_k = q_link"
+
+#: Per-layer energy E_{l,k} = mean_i s_{l,k,i}^2, summed into the candidate group.
+ENERGY_SUM = "E_{layer}_post = s_lk_pre**2 * inv_n : 1 (summed)\ninv_n : 1 (shared, constant)"
+
+#: The pull on layer l: sum_k q_k s_{l,k}, summed into the layer's ``sym``.
+PULL_SUM = "sym_post = q_k_pre * s_lk_pre : 1 (summed)"
+
+
+def candidate_equations(n_layers: int) -> Equations:
+    """Candidates k = 0..K (k = 0: the null hypothesis with fixed energy theta).
+
+    ``prior`` is the developmental prior pi of DESIGN.md (``pi`` is a constant in Brian2).
+    ``E = sum_l w_l E_l``; ``weight = prior * exp(beta (theta - E))`` (clipped exponent),
+    whose sum over candidates ``Z`` normalises the responsibilities ``q = weight / Z``,
+    i.e. q = softmax(log pi - beta E). ``prior`` relaxes to q with time constant tau_dev
+    while ``gate`` is 1.
+    """
+    energies = "\n".join(f"E_{l} : 1\nw_{l} : 1 (shared, constant)" for l in range(n_layers))
+    total = " + ".join(f"w_{l}*E_{l}" for l in range(n_layers))
+    return Equations(
+        f"""
+        {energies}
+        E = null*theta + (1 - null)*({total}) : 1
+        weight = prior * exp(clip(beta*(theta - E), -500, 500)) : 1
+        dprior/dt = gate*(q - prior)/tau_dev : 1
+        q : 1
+        Z : 1 (linked)
+        null : 1 (constant)
+        beta : 1 (shared, constant)
+        theta : 1 (shared, constant)
+        tau_dev : second (shared, constant)
+        gate : 1 (shared)
+        """
+    )
+
+
+NORMALISER = Equations("Z : 1")
+NORMALISER_SUM = "Z_post = weight_pre : 1 (summed)"
+RESPONSIBILITY_UPDATE = "q = weight / Z"
+MEMORY_UPDATE = "m = r"
+GATE_UPDATE = "gate = plasticity(t)"
+LEARN_UPDATE = "learn = plasticity(t)"

@@ -215,6 +215,11 @@ def random_permutation(n: int, seed: int, name: str | None = None) -> Perm:
     return Perm(rng.permutation(n), f"random#{seed}" if name is None else name)
 
 
+def _parity(p: Perm) -> int:
+    """0 for an even permutation, 1 for an odd one."""
+    return (p.degree - len(p.cycles())) % 2
+
+
 # ======================================================================================
 # groups
 # ======================================================================================
@@ -312,11 +317,24 @@ class PermGroup:
         ]
         return PermutationGroup(gens)
 
+    @cached_property
+    def _alt_sym(self) -> str | None:
+        """ "sym" or "alt" when this (too large to enumerate) group is the whole symmetric
+        or alternating group, else None. Sympy's test is one-sided Monte Carlo: "yes" is
+        certain, a wrong "no" only costs the slower exact Schreier-Sims route."""
+        if not self._sympy.is_alt_sym():
+            return None
+        return "sym" if any(_parity(g) for g in self.generators) else "alt"
+
     def order(self) -> int:
         """Number of elements (an exact Python int, possibly huge)."""
         table = self._table
         if table is not None:
             return len(table[1])
+        kind = self._alt_sym
+        if kind is not None:
+            full = math.factorial(self.degree)
+            return full if kind == "sym" else full // 2
         return int(self._sympy.order())
 
     def contains(self, p: Perm) -> bool:
@@ -326,6 +344,9 @@ class PermGroup:
         table = self._table
         if table is not None:
             return p.array.tobytes() in table[2]
+        kind = self._alt_sym
+        if kind is not None:
+            return kind == "sym" or not _parity(p)
         from sympy.combinatorics import Permutation
 
         return bool(self._sympy.contains(Permutation(p.images)))

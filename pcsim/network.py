@@ -6,12 +6,18 @@ Schedule inside one time step (``when``, ``order``), mirrored exactly by `pcsim.
 slot                  order  operation
 ====================  =====  ==========================================================
 start                 -10    monitors sample (the state reached by the previous step)
-start                   0    at frame starts: layer 0 loads the frame, synapses the gate
+start                  -5    at frame starts: memory m_l = r_l (symmetry prior)
+start                   0    at frame starts: layer 0 loads the frame, the rest the gate
 start                   1    at frame starts: divergence check of every layer
-groups                 -3    mu_{l-1} = W_l phi(r_l)              (summed, to post)
-groups                 -2    eps_l = r_l - mu_l
-groups                 -1    fb_l = W_l^T (Pi_{l-1} eps_{l-1})     (summed, to pre)
-groups                  0    Euler step of the weights
+groups                 -8    s_{l,k} = r_l - rho_l(t_k) m_l
+groups                 -7    mu_{l-1} = W_l phi(r_l)              (summed, to post)
+                             E_{l,k} = mean_i s_{l,k,i}^2         (summed, to candidates)
+groups                 -6    eps_l = r_l - mu_l;  Z = sum_k weight_k   (summed)
+groups                 -5    fb_l = W_l^T (Pi_{l-1} eps_{l-1})     (summed, to pre)
+                             q_k = weight_k / Z
+groups                 -4    q_k copied to the consistency units
+groups                 -3    sym_l = sum_k q_k s_{l,k}            (summed, to layer l)
+groups                  0    Euler step of the weights and of the prior pi
 groups                  1    Euler step of the value units
 ====================  =====  ==========================================================
 """
@@ -26,12 +32,15 @@ from brian2 import Network, NeuronGroup, StateMonitor, Synapses, TimedArray, sec
 
 from pcsim import equations
 from pcsim.circuit import CircuitSpec
+from pcsim.symmetry import SymmetrySpec
 
-ORDER_MONITOR, ORDER_LOAD, ORDER_CHECK = -10, 0, 1
-ORDER_MU, ORDER_EPS, ORDER_FB, ORDER_WEIGHTS, ORDER_VALUES = -3, -2, -1, 0, 1
+ORDER_MONITOR, ORDER_MEMORY, ORDER_LOAD, ORDER_CHECK = -10, -5, 0, 1
+ORDER_CONSISTENCY, ORDER_MU, ORDER_EPS, ORDER_FB, ORDER_COPY_Q, ORDER_PULL = -8, -7, -6, -5, -4, -3
+ORDER_WEIGHTS, ORDER_VALUES = 0, 1
 
-#: Variables a monitor may record on each kind of layer.
-MONITORABLE = ("r", "eps", "mu", "fb")
+#: Variables a monitor may record on each kind of layer, and on the candidate group.
+MONITORABLE = ("r", "eps", "mu", "fb", "m", "sym")
+CANDIDATE_MONITORABLE = ("q", "prior", "E")
 
 
 @dataclass(frozen=True)
@@ -80,11 +89,20 @@ class CircuitNetwork:
     plasticity: TimedArray
     monitors: dict[str, StateMonitor]
     frame_monitors: dict[str, StateMonitor]
+    candidates: NeuronGroup | None = None
 
 
 def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
-    """``"L1.r"`` -> (1, "r"); raises ValueError naming the problem."""
+    """``"L1.r"`` -> (1, "r"); ``"cand.q"`` -> (-1, "q"); raises ValueError naming the
+    problem. Layer -1 stands for the candidate group of the symmetry prior."""
     head, _, var = name.partition(".")
+    if head == "cand":
+        energies = tuple(f"E_{l}" for l in range(n_layers))
+        if var not in CANDIDATE_MONITORABLE + energies:
+            raise ValueError(
+                f"monitor '{name}': candidate variables are {CANDIDATE_MONITORABLE + energies}"
+            )
+        return -1, var
     if not (head.startswith("L") and head[1:].isdigit()) or var not in MONITORABLE:
         raise ValueError(
             f"monitor '{name}' must read L<layer>.<variable> with variable in {MONITORABLE}"
@@ -92,7 +110,8 @@ def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
     layer = int(head[1:])
     if layer >= n_layers:
         raise ValueError(f"monitor '{name}': the circuit has layers 0..{n_layers - 1}")
-    if (var in ("eps", "mu") and layer == n_layers - 1) or (var == "fb" and layer == 0):
+    top = n_layers - 1
+    if (var in ("eps", "mu") and layer == top) or (var in ("fb", "sym") and layer == 0):
         raise ValueError(f"monitor '{name}': layer {layer} has no variable '{var}'")
     return layer, var
 
@@ -104,27 +123,31 @@ def build_network(
     monitors: tuple[str, ...] = (),
     frame_monitors: tuple[str, ...] = (),
     divergence_bound: float = 1e6,
+    symmetry: SymmetrySpec | None = None,
 ) -> CircuitNetwork:
     """Create groups, synapses, inputs and monitors of ``spec`` under ``protocol``.
 
     Stimuli (``stimulus``, shape (n_frames, N_0)) and the plasticity gate per frame
     (``plasticity``, shape (n_frames,)) start as zeros: the caller sets them (directly in
     runtime mode, through ``run_args`` in standalone mode) together with the weights.
+    With ``symmetry``, the candidate machinery of DESIGN.md section 2 is added; the gate
+    then also switches the prior's pull and the development of pi.
     """
     fd = protocol.frame_duration
     n_layers = spec.n_layers
+    symmetric = symmetry is not None
     stimulus = TimedArray(np.zeros((protocol.n_frames, spec.sizes[0])), dt=fd, name="stimulus")
     plasticity = TimedArray(np.zeros(protocol.n_frames), dt=fd, name="plasticity")
     layers: list[NeuronGroup] = []
     for index, layer in enumerate(spec.layers):
         group = NeuronGroup(
             layer.size,
-            equations.layer_equations(index, n_layers, spec.nonlinearity),
+            equations.layer_equations(index, n_layers, spec.nonlinearity, symmetric),
             method="euler",
             dt=protocol.dt,
             order=ORDER_VALUES,
             name=f"L{index}",
-            namespace={"stimulus": stimulus} if index == 0 else {},
+            namespace={"stimulus": stimulus, "plasticity": plasticity},
         )
         group.t_bad = equations.NEVER * second
         group.bound = divergence_bound
@@ -145,6 +168,23 @@ def build_network(
                 order=ORDER_LOAD,
                 name="L0_load_frame",
             )
+        if symmetric:
+            group.run_regularly(
+                equations.MEMORY_UPDATE,
+                dt=fd,
+                when="start",
+                order=ORDER_MEMORY,
+                name=f"L{index}_memory",
+            )
+            if index > 0:
+                group.lam = symmetry.lam
+                group.run_regularly(
+                    equations.GATE_UPDATE,
+                    dt=fd,
+                    when="start",
+                    order=ORDER_LOAD,
+                    name=f"L{index}_gate",
+                )
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
         group.run_regularly(check, dt=fd, when="start", order=ORDER_CHECK, name=f"L{index}_health")
         layers.append(group)
@@ -167,7 +207,7 @@ def build_network(
             syn.eta = spec.eta
             syn.eta_decay = spec.eta_decay
             syn.run_regularly(
-                "gate = plasticity(t)",
+                equations.LEARN_UPDATE,
                 dt=fd,
                 when="start",
                 order=ORDER_LOAD,
@@ -177,26 +217,119 @@ def build_network(
         syn.summed_updaters["fb_pre"].order = ORDER_FB
         synapses.append(syn)
 
-    recorded = _monitors(layers, monitors, protocol.interval, "monitor")
-    at_frames = _monitors(layers, frame_monitors, fd, "frame")
-    network = Network(*layers, *synapses, *recorded.values(), *at_frames.values())
-    return CircuitNetwork(network, layers, synapses, stimulus, plasticity, recorded, at_frames)
+    extra, candidates = [], None
+    if symmetric:
+        candidates, extra = _symmetry_objects(layers, symmetry, protocol, plasticity)
+    groups = layers + ([candidates] if candidates is not None else [])
+    recorded = _monitors(groups, monitors, protocol.interval, "monitor")
+    at_frames = _monitors(groups, frame_monitors, fd, "frame")
+    network = Network(*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
+    return CircuitNetwork(
+        network, layers, synapses, stimulus, plasticity, recorded, at_frames, candidates
+    )
+
+
+def _symmetry_objects(
+    layers: list[NeuronGroup],
+    symmetry: SymmetrySpec,
+    protocol: Protocol,
+    plasticity: TimedArray,
+) -> tuple[NeuronGroup, list]:
+    """The candidate group (unit 0: null hypothesis, unit k: candidate t_k), its
+    normaliser, and per layer the consistency units with their two summing synapses."""
+    n_layers, k = len(layers), symmetry.n_candidates
+    dt = protocol.dt
+    candidates = NeuronGroup(
+        k + 1,
+        equations.candidate_equations(n_layers),
+        method="euler",
+        dt=dt,
+        order=ORDER_WEIGHTS,
+        name="candidates",
+        namespace={"plasticity": plasticity},
+    )
+    candidates.null = np.r_[1.0, np.zeros(k)]
+    candidates.prior = symmetry.prior0
+    candidates.beta = symmetry.beta
+    candidates.theta = symmetry.theta
+    candidates.tau_dev = symmetry.tau_dev
+    for l, weight in enumerate(symmetry.evidence_weights):
+        setattr(candidates, f"w_{l}", weight)
+    candidates.run_regularly(
+        equations.GATE_UPDATE,
+        dt=protocol.frame_duration,
+        when="start",
+        order=ORDER_LOAD,
+        name="candidates_gate",
+    )
+    candidates.run_regularly(
+        equations.RESPONSIBILITY_UPDATE, when="groups", order=ORDER_FB, name="candidates_q"
+    )
+    normaliser = NeuronGroup(1, equations.NORMALISER, dt=dt, name="normaliser", namespace={})
+    normalise = Synapses(
+        candidates, normaliser, equations.NORMALISER_SUM, dt=dt, name="normalise", namespace={}
+    )
+    normalise.connect()
+    normalise.summed_updaters["Z_post"].order = ORDER_EPS
+    candidates.Z = brian2.linked_var(normaliser, "Z", index=np.zeros(k + 1, dtype=int))
+    objects = [candidates, normaliser, normalise]
+    for l, layer in enumerate(layers):
+        n = len(layer)
+        units = NeuronGroup(k * n, equations.CONSISTENCY_UNITS, dt=dt, name=f"C{l}", namespace={})
+        units.r_here = brian2.linked_var(layer, "r", index=np.tile(np.arange(n), k))
+        units.m_moved = brian2.linked_var(layer, "m", index=symmetry.gather(l))
+        which = np.repeat(np.arange(1, k + 1), n)
+        units.q_link = brian2.linked_var(candidates, "q", index=which)
+        units.run_regularly(
+            equations.CONSISTENCY_UPDATE,
+            when="groups",
+            order=ORDER_CONSISTENCY,
+            name=f"C{l}_consistency",
+        )
+        units.run_regularly(
+            equations.RESPONSIBILITY_COPY, when="groups", order=ORDER_COPY_Q, name=f"C{l}_q"
+        )
+        energy = Synapses(
+            units,
+            candidates,
+            equations.ENERGY_SUM.format(layer=l),
+            dt=dt,
+            name=f"C{l}_energy",
+            namespace={},
+        )
+        energy.connect(i=np.arange(k * n), j=which)
+        energy.inv_n = 1.0 / n
+        energy.summed_updaters[f"E_{l}_post"].order = ORDER_MU
+        objects += [units, energy]
+        if l > 0:
+            pull = Synapses(
+                units, layer, equations.PULL_SUM, dt=dt, name=f"C{l}_pull", namespace={}
+            )
+            pull.connect(i=np.arange(k * n), j=np.tile(np.arange(n), k))
+            pull.summed_updaters["sym_post"].order = ORDER_PULL
+            objects.append(pull)
+    return candidates, objects
 
 
 def _monitors(
-    layers: list[NeuronGroup], names: tuple[str, ...], interval: brian2.Quantity, prefix: str
+    groups: list[NeuronGroup], names: tuple[str, ...], interval: brian2.Quantity, prefix: str
 ) -> dict[str, StateMonitor]:
+    """StateMonitors of ``groups`` (layers, then the candidate group if any)."""
+    n_layers = len(groups) - (1 if groups[-1].name == "candidates" else 0)
     monitors = {}
     for name in names:
-        layer, var = parse_monitor_name(name, len(layers))
+        layer, var = parse_monitor_name(name, n_layers)
+        if layer < 0 and groups[-1].name != "candidates":
+            raise ValueError(f"monitor '{name}': this circuit has no symmetry prior")
+        tag = "cand" if layer < 0 else f"L{layer}"
         monitors[name] = StateMonitor(
-            layers[layer],
+            groups[layer],
             var,
             record=True,
             dt=interval,
             when="start",
             order=ORDER_MONITOR,
-            name=f"{prefix}_L{layer}_{var}",
+            name=f"{prefix}_{tag}_{var}",
         )
     return monitors
 

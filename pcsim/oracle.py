@@ -1,6 +1,6 @@
 """Dense NumPy twin of the circuit: the same equations, the same explicit Euler scheme
-and the same operation order inside a step as `pcsim.network` (see its schedule table).
-Every Brian2 backend is tested against it.
+and the same operation order inside a step as `pcsim.network` (see its schedule table),
+symmetry prior included. Every Brian2 backend is tested against it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from brian2 import second
 
 from pcsim.circuit import CircuitSpec
 from pcsim.network import Protocol, parse_monitor_name
-from pcsim.simulate import Inputs, Result
+from pcsim.simulate import Inputs, Result, population_name
+from pcsim.symmetry import SymmetrySpec
 
 PHI = {
     "identity": (lambda r: r, lambda r: np.ones_like(r)),
@@ -29,71 +30,82 @@ def simulate(
     monitors: tuple[str, ...] = (),
     frame_monitors: tuple[str, ...] = (),
     divergence_bound: float = 1e6,
+    symmetry: SymmetrySpec | None = None,
 ) -> Result:
     """Integrate ``spec`` on ``inputs`` step by step; returns what a `Simulator` returns."""
     phi, dphi = PHI[spec.nonlinearity]
-    n_layers = spec.n_layers
-    top = n_layers - 1
+    n_layers, top = spec.n_layers, spec.n_layers - 1
     dt = float(protocol.dt / second)
     tau = float(spec.tau_r / second)
     eta = float(spec.eta * second)
     decay = float(spec.eta_decay * second)
     masks = [None] + [spec.mask(l) for l in range(1, n_layers)]
     weights = [None] + [np.array(w, dtype=float) for w in inputs.weights]
-    pi = [layer.precision for layer in spec.layers]
-    r = [np.zeros(n) for n in spec.sizes]
-    mu = [np.zeros(n) for n in spec.sizes]
-    eps = [np.zeros(n) for n in spec.sizes]
-    fb = [np.zeros(n) for n in spec.sizes]
-    state = {"r": r, "mu": mu, "eps": eps, "fb": fb}
+    precision = [layer.precision for layer in spec.layers]
+    zeros = [np.zeros(n) for n in spec.sizes]
+    r, mu, eps, fb, m, sym = ([z.copy() for z in zeros] for _ in range(6))
+    state = {"r": r, "mu": mu, "eps": eps, "fb": fb, "m": m, "sym": sym}
+    cand = _Candidates(symmetry, n_layers, inputs.lam) if symmetry else None
+    if cand:
+        state.update(cand.state)
     recorded = {name: parse_monitor_name(name, n_layers) for name in monitors}
     at_frames = {name: parse_monitor_name(name, n_layers) for name in frame_monitors}
     traces: dict[str, list[np.ndarray]] = {name: [] for name in monitors}
     frame_traces: dict[str, list[np.ndarray]] = {name: [] for name in frame_monitors}
-    times = []
-    t_bad = [None] * n_layers
+    t_bad: list[float | None] = [None] * n_layers
     gate = 0.0
     per_frame, per_sample = protocol.steps_per_frame, protocol.steps_per_sample
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
         for step in range(protocol.n_steps):
             t = step * dt
-            if step % per_sample == 0:  # start, order -10
-                times.append(t)
+            if step % per_sample == 0:  # start -10
                 for name, (layer, var) in recorded.items():
-                    traces[name].append(state[var][layer].copy())
-            if step % per_frame == 0:  # start, -10 (frame monitors), then orders 0 and 1
-                for name, (layer, var) in at_frames.items():
-                    frame_traces[name].append(state[var][layer].copy())
-                frame = min(step // per_frame, protocol.n_frames - 1)
+                    traces[name].append(_read(state, layer, var))
+            if step % per_frame == 0:
+                for name, (layer, var) in at_frames.items():  # start -10
+                    frame_traces[name].append(_read(state, layer, var))
+                if cand:  # start -5
+                    for l in range(n_layers):
+                        m[l] = r[l].copy()
+                frame = min(step // per_frame, protocol.n_frames - 1)  # start 0
                 r[0] = np.array(inputs.frames[frame], dtype=float)
                 gate = float(inputs.plastic[frame])
-                for layer in range(n_layers):
+                for layer in range(n_layers):  # start 1
                     values = [r[layer]] + ([eps[layer]] if layer < top else [])
                     ok = all(np.all(np.abs(v) <= divergence_bound) for v in values)
                     if t_bad[layer] is None and not ok:
                         t_bad[layer] = t
-            for l in range(1, n_layers):  # groups -3
+            for l in range(1, n_layers):  # groups -5
                 mu[l - 1] = weights[l] @ phi(r[l])
-            for l in range(top):  # groups -2
+            if cand:
+                cand.energies(r, m)
+            for l in range(top):  # groups -4 (and Z, -3 q: see _Candidates.energies)
                 eps[l] = r[l] - mu[l]
-            for l in range(1, n_layers):  # groups -1
-                fb[l] = weights[l].T @ (pi[l - 1] * eps[l - 1])
+            for l in range(1, n_layers):  # groups -3
+                fb[l] = weights[l].T @ (precision[l - 1] * eps[l - 1])
+            if cand:  # groups -2
+                for l in range(1, n_layers):
+                    sym[l] = cand.pull(l)
             if spec.learning:  # groups 0
                 for l in range(1, n_layers):
-                    hebb = eta * pi[l - 1] * np.outer(eps[l - 1], phi(r[l]))
+                    hebb = eta * precision[l - 1] * np.outer(eps[l - 1], phi(r[l]))
                     weights[l] = weights[l] + dt * gate * (hebb - decay * weights[l]) * masks[l]
+            if cand:
+                cand.develop(dt, gate)
             for l in range(1, n_layers):  # groups 1
-                drive = -pi[l] * eps[l] if l < top else 0.0
-                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l]) / tau
+                drive = -precision[l] * eps[l] if l < top else 0.0
+                prior = cand.lam * gate * sym[l] if cand else 0.0
+                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l] - prior) / tau
     simulated = time.perf_counter() - start
     bad = [(layer, t) for layer, t in enumerate(t_bad) if t is not None]
     divergence = None
     if bad:
         layer, t = min(bad, key=lambda item: item[1])
-        divergence = ("layer 0 (sensory)" if layer == 0 else f"layer {layer}", t)
+        divergence = (population_name(layer), t)
+    n_samples = len(range(0, protocol.n_steps, per_sample))
     return Result(
-        times=np.array(times),
+        times=np.arange(n_samples) * per_sample * dt,
         traces={name: np.array(values) for name, values in traces.items()},
         frame_traces={name: np.array(values[1:]) for name, values in frame_traces.items()},
         weights=[w.copy() for w in weights[1:]],
@@ -102,3 +114,45 @@ def simulate(
         divergence=divergence,
         backend="oracle",
     )
+
+
+def _read(state: dict, layer: int, var: str) -> np.ndarray:
+    value = state[var] if layer < 0 else state[var][layer]
+    return np.array(value, dtype=float).copy()
+
+
+class _Candidates:
+    """The candidate machinery of DESIGN.md section 2 (index 0: null hypothesis)."""
+
+    def __init__(self, symmetry: SymmetrySpec, n_layers: int, lam: float | None):
+        self.sym = symmetry
+        self.lam = symmetry.lam if lam is None else lam
+        k = symmetry.n_candidates
+        self.gathers = [symmetry.gather(l).reshape(k, -1) for l in range(n_layers)]
+        self.prior = np.full(k + 1, symmetry.prior0)
+        self.q = np.zeros(k + 1)
+        self.layer_energy = [np.zeros(k + 1) for _ in range(n_layers)]
+        self.s: list[np.ndarray] = [np.zeros(0)] * n_layers
+        self.tau_dev = float(symmetry.tau_dev / second)
+        self.state = {"q": self.q, "prior": self.prior}
+        self.state.update({f"E_{l}": self.layer_energy[l] for l in range(n_layers)})
+
+    def energies(self, r: list[np.ndarray], m: list[np.ndarray]) -> None:
+        """s_{l,k}, E_{l,k} (groups -5), Z (-4) and q (-3)."""
+        total = np.zeros(len(self.q))
+        for l, gather in enumerate(self.gathers):
+            self.s[l] = r[l][None, :] - m[l][gather]  # (K, N_l)
+            self.layer_energy[l][1:] = np.mean(self.s[l] ** 2, axis=1)
+            total += self.sym.evidence_weights[l] * self.layer_energy[l]
+        total[0] = self.sym.theta
+        exponent = np.clip(self.sym.beta * (self.sym.theta - total), -500, 500)
+        weight = self.prior * np.exp(exponent)
+        self.q[:] = weight / weight.sum()
+
+    def pull(self, l: int) -> np.ndarray:
+        """sum_k q_k s_{l,k} (groups -2)."""
+        return self.q[1:] @ self.s[l]
+
+    def develop(self, dt: float, gate: float) -> None:
+        """Euler step of pi (groups 0)."""
+        self.prior[:] = self.prior + dt * gate * (self.q - self.prior) / self.tau_dev

@@ -21,17 +21,20 @@ from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import DivergenceError
 from pcsim.network import CircuitNetwork, Protocol, build_network, synapse_indices
+from pcsim.symmetry import SymmetrySpec
 
 
 @dataclass(frozen=True)
 class Inputs:
     """What one run sees: ``frames`` (n_frames, N_0) stimuli, ``plastic`` (n_frames,) 1 where
     learning is on during that frame, 0 where frozen, and the initial ``weights``
-    (W_1..W_L, each (N_{l-1}, N_l), zero outside the connectivity)."""
+    (W_1..W_L, each (N_{l-1}, N_l), zero outside the connectivity). ``lam`` replaces the
+    symmetry prior's lambda for this run (e.g. 0 for the baseline); None keeps it."""
 
     frames: np.ndarray
     plastic: np.ndarray
     weights: tuple[np.ndarray, ...]
+    lam: float | None = None
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Simulator:
         divergence_bound: float = 1e6,
         build_dir: Path | None = None,
         report: bool = False,
+        symmetry: SymmetrySpec | None = None,
     ):
         self.spec = spec
         self.protocol = protocol
@@ -87,6 +91,7 @@ class Simulator:
         self.frame_monitors = tuple(frame_monitors)
         self.divergence_bound = divergence_bound
         self.report = report
+        self.symmetry = symmetry
         self.build_dir = Path(build_dir) if build_dir else None
         self._circuit: CircuitNetwork | None = None
         self._compiled = False
@@ -99,6 +104,7 @@ class Simulator:
             monitors=self.monitors,
             frame_monitors=self.frame_monitors,
             divergence_bound=self.divergence_bound,
+            symmetry=self.symmetry,
         )
         return circuit
 
@@ -122,6 +128,11 @@ class Simulator:
         for l, (syn, w) in enumerate(zip(circuit.synapses, inputs.weights, strict=True), 1):
             pre, post = synapse_indices(self.spec, l)
             args[syn.w] = w[post, pre]
+        if inputs.lam is not None:
+            if self.symmetry is None:
+                raise ValueError("lam given, but this simulator has no symmetry prior")
+            for group in circuit.layers[1:]:
+                args[group.lam] = inputs.lam
         return args
 
     def run(self, inputs: Inputs) -> Result:
@@ -186,7 +197,7 @@ class Simulator:
             t_bad = np.asarray(group.t_bad[:] / second)
             bad = t_bad[t_bad < equations.NEVER]
             if bad.size and (first is None or bad.min() < first[1]):
-                first = (_population_name(group.name), float(bad.min()))
+                first = (population_name(int(group.name[1:])), float(bad.min()))
         return first
 
 
@@ -195,6 +206,6 @@ def _samples(monitor: brian2.StateMonitor, name: str) -> np.ndarray:
     return np.asarray(getattr(monitor, name.split(".")[1])).T.copy()
 
 
-def _population_name(group_name: str) -> str:
-    layer = int(group_name[1:])
+def population_name(layer: int) -> str:
+    """How errors name layer ``layer``."""
     return "layer 0 (sensory)" if layer == 0 else f"layer {layer}"

@@ -1,0 +1,89 @@
+"""The symmetry prior as data: candidate transformations and their actions on each layer
+(DESIGN.md section 2). Building the Brian2 objects is `pcsim.network`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brian2
+import numpy as np
+
+from pcsim.circuit import CircuitSpec
+from pcsim.groups import Perm, rescale_spec, transformation
+
+
+@dataclass(frozen=True)
+class SymmetrySpec:
+    """Candidates t_1..t_K and the parameters of the prior.
+
+    ``actions[l][k]`` is the permutation rho_l(t_k) of layer l's units (images: unit i
+    goes to ``actions[l][k][i]``; layer 0: the action P_k on the stimulus).
+    ``evidence_weights[l]`` is w_l in E_k = sum_l w_l mean_i s_{l,k,i}^2 (a mean over the
+    layer's units, so that one theta and beta suit layers of any size).
+    ``lam`` (lambda) weighs structural surprise in inference; 0 is the plain-PC baseline.
+    ``tau_dev`` (time) is the developmental time constant of the prior pi over candidates.
+    """
+
+    names: tuple[str, ...]
+    actions: tuple[tuple[np.ndarray, ...], ...]
+    lam: float
+    beta: float
+    theta: float
+    tau_dev: brian2.Quantity
+    evidence_weights: tuple[float, ...]
+    pi_min: float = 0.05
+    initial_prior: float | None = None
+
+    def __post_init__(self) -> None:
+        k = len(self.names)
+        if k == 0:
+            raise ValueError("the symmetry prior needs at least one candidate")
+        if len(set(self.names)) != k:
+            raise ValueError(f"candidate names must be unique, got {self.names}")
+        for l, layer_actions in enumerate(self.actions):
+            if len(layer_actions) != k:
+                raise ValueError(f"layer {l}: {len(layer_actions)} actions for {k} candidates")
+            for name, p in zip(self.names, layer_actions, strict=True):
+                if sorted(p.tolist()) != list(range(len(p))):
+                    raise ValueError(f"candidate '{name}' on layer {l} is not a permutation")
+        if len(self.evidence_weights) != len(self.actions):
+            raise ValueError("evidence_weights needs one weight per layer")
+        if self.lam < 0 or self.beta <= 0 or float(self.tau_dev) <= 0:
+            raise ValueError("need lam >= 0, beta > 0 and tau_dev > 0")
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.names)
+
+    @property
+    def prior0(self) -> float:
+        """Initial pi of every candidate and of the null hypothesis."""
+        return self.initial_prior or 1.0 / (self.n_candidates + 1)
+
+    def gather(self, l: int) -> np.ndarray:
+        """Index array of length K * N_l: (rho_l(t_k) m)_i = m[gather[k * N_l + i]]."""
+        return np.concatenate([np.argsort(p) for p in self.actions[l]])
+
+    def with_lambda(self, lam: float) -> SymmetrySpec:
+        from dataclasses import replace
+
+        return replace(self, lam=lam)
+
+
+def candidate_actions(
+    spec: CircuitSpec, candidates: list[dict]
+) -> tuple[tuple[str, ...], tuple[tuple[np.ndarray, ...], ...]]:
+    """Names and per-layer actions of candidate transformation specs (``{"name": ...,
+    "kind": ...}`` tables of a scenario), each defined on the sensory layout and carried to
+    every layer's layout (positions moved alike; channel maps as the spec says)."""
+    sensory = spec.layers[0].layout
+    names = tuple(c["name"] for c in candidates)
+    actions = []
+    for layer in spec.layers:
+        perms: list[Perm] = []
+        for candidate in candidates:
+            table = {k: v for k, v in candidate.items() if k != "name"}
+            perms.append(transformation(layer.layout, rescale_spec(table, sensory, layer.layout)))
+        actions.append(tuple(np.asarray(p.array) for p in perms))
+    return names, tuple(actions)
