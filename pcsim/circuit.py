@@ -23,12 +23,14 @@ CONNECTIVITIES = ("dense", "local")
 class LayerSpec:
     """One layer: its ``layout``, the ``precision`` Pi_l of its errors, and the connection
     from it to the layer below (``connectivity``, ``rf_radius`` in layout units; unused on
-    layer 0)."""
+    layer 0). An ``invariant`` layer carries the trivial representation of every
+    candidate transformation (the symmetry prior asks it not to change)."""
 
     layout: Layout
     precision: float = 1.0
     connectivity: str = "dense"
     rf_radius: float | None = None
+    invariant: bool = False
 
     @property
     def size(self) -> int:
@@ -112,6 +114,7 @@ def circuit_from_config(cfg: dict) -> CircuitSpec:
                 precision=float(layer.get("precision", 1.0)),
                 connectivity=layer.get("connectivity") or "dense",
                 rf_radius=layer.get("rf_radius"),
+                invariant=bool(layer.get("invariant", False)),
             )
         )
     return CircuitSpec(

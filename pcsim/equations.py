@@ -81,10 +81,7 @@ def layer_equations(
 ) -> Equations:
     """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included)."""
     has_errors = index < n_layers - 1
-    if index == 0:
-        parts = SENSORY_UNITS
-    else:
-        parts = value_units(has_errors, nonlinearity, symmetric)
+    parts = SENSORY_UNITS if index == 0 else value_units(has_errors, nonlinearity, symmetric)
     if has_errors:
         parts = parts + ERROR_UNITS
     if symmetric:

@@ -319,9 +319,9 @@ class PermGroup:
 
     @cached_property
     def _alt_sym(self) -> str | None:
-        """ "sym" or "alt" when this (too large to enumerate) group is the whole symmetric
-        or alternating group, else None. Sympy's test is one-sided Monte Carlo: "yes" is
-        certain, a wrong "no" only costs the slower exact Schreier-Sims route."""
+        """Which of the whole symmetric ("sym") or alternating ("alt") group this (too large
+        to enumerate) group is, or None when neither. Sympy's test is one-sided Monte
+        Carlo: "yes" is certain, a wrong "no" only costs the slower exact Schreier-Sims."""
         if not self._sympy.is_alt_sym():
             return None
         return "sym" if any(_parity(g) for g in self.generators) else "alt"

@@ -51,3 +51,59 @@ def prediction_metrics(
         "first_block_prediction_error": float(means[0]),
         "last_block_prediction_error": float(means[-1]),
     }
+
+
+def equivariance_error(r_base: np.ndarray, r_moved: np.ndarray, rho: np.ndarray) -> float:
+    """EE(g) = mean_j |r(g x_j) - rho(g) r(x_j)| / |r(x_j)| (DESIGN.md section 3).
+
+    ``r_base``, ``r_moved``: (M, N) responses to x_j and to g x_j; ``rho``: the images of
+    rho(g) (unit i goes to rho[i]), so (rho(g) r)[rho[i]] = r[i].
+    """
+    expected = np.empty_like(r_base)
+    expected[:, rho] = r_base
+    norm = np.maximum(np.linalg.norm(r_base, axis=1), np.finfo(float).tiny)
+    return float(np.mean(np.linalg.norm(r_moved - expected, axis=1) / norm))
+
+
+def invariance_index(r_base: np.ndarray, r_moved: np.ndarray) -> float:
+    """1 - mean_j |r(g x_j) - r(x_j)| / |r(x_j)|: 1 for a perfectly invariant layer."""
+    identity = np.arange(r_base.shape[1])
+    return 1.0 - equivariance_error(r_base, r_moved, identity)
+
+
+def weight_sharing_index(weights: np.ndarray, p_images: np.ndarray, rho: np.ndarray) -> float:
+    """Mean correlation between the receptive field of unit rho(g)(u) and the receptive
+    field of unit u moved by g: 1 when W is equivariant (W[:, rho(u)] = P(g) W[:, u]).
+
+    ``weights``: (N_0, N_1) = W_1; ``p_images``: images of g on the sensory layer;
+    ``rho``: images of g on layer 1.
+    """
+    moved = np.empty_like(weights)
+    moved[p_images, :] = weights  # P(g) applied to every column
+    target = weights[:, rho]
+    a = moved - moved.mean(axis=0)
+    b = target - target.mean(axis=0)
+    denom = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    valid = denom > 0
+    return float(np.mean(np.sum(a * b, axis=0)[valid] / denom[valid])) if valid.any() else 0.0
+
+
+def free_energy_pc(
+    eps: list[np.ndarray], r: list[np.ndarray], precisions: list[float], alpha: float
+) -> np.ndarray:
+    """F_pc per frame: sum_l Pi_l/2 |eps_l|^2 + alpha/2 sum_{l>=1} |r_l|^2.
+
+    ``eps[l]``: (n_frames, N_l) for l = 0..L-1; ``r``: value layers 1..L, same shape rule.
+    """
+    total = sum(p / 2 * np.sum(e**2, axis=1) for p, e in zip(precisions, eps, strict=False))
+    return total + alpha / 2 * sum(np.sum(v**2, axis=1) for v in r)
+
+
+def structural_surprise(q: np.ndarray, energies: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """S per frame: sum_{k>=1} q_k sum_{l>=1} |s_{l,k}|^2.
+
+    ``q``: (n_frames, K + 1); ``energies[l]``: (n_frames, K + 1) per-unit mean energies
+    E_{l,k} of value layers l = 1..L (so |s_{l,k}|^2 = N_l E_{l,k}); ``sizes``: their N_l.
+    """
+    per_candidate = sum(n * e for n, e in zip(sizes, energies, strict=True))
+    return np.sum(q[:, 1:] * per_candidate[:, 1:], axis=1)

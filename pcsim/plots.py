@@ -1,4 +1,8 @@
-"""Figures of a run, one function per figure; each returns a matplotlib Figure."""
+"""Figures of a development run, one function per figure; each returns a Figure.
+
+Every figure shows every condition of the run: with a symmetry prior that is the prior
+and its baseline (lambda = 0) side by side.
+"""
 
 from __future__ import annotations
 
@@ -11,92 +15,226 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pcsim import metrics, results  # noqa: E402
+from pcsim import analysis, metrics, results  # noqa: E402
 
 if TYPE_CHECKING:
-    from pcsim.experiment import Prepared
-    from pcsim.simulate import Result
+    from pcsim.development import Outcome
+
+COLOURS = {"symmetry": "tab:blue", "baseline": "tab:orange", "pc": "tab:blue"}
 
 
-def receptive_fields(weights: np.ndarray, title: str, max_units: int = 16):
-    """Each layer-1 unit's weights onto the sensory channels (a column of W_1, shape
-    (N_0, N_1)), as one small panel per unit."""
-    n = min(max_units, weights.shape[1])
-    cols = min(8, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.3 * rows), squeeze=False)
-    limit = np.abs(weights[:, :n]).max() or 1.0
-    for unit, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if unit >= n:
-            ax.axis("off")
-            continue
-        ax.plot(weights[:, unit], color="k", lw=1)
-        ax.axhline(0, color="0.7", lw=0.5)
-        ax.set_ylim(-limit, limit)
-        ax.set_title(f"unit {unit}", fontsize=7)
-    fig.suptitle(title, fontsize=9)
-    fig.supxlabel("sensory channel", fontsize=8)
+def label(outcome: Outcome, condition: str) -> str:
+    sym = outcome.development.symmetry
+    if condition == "symmetry":
+        return f"with symmetry prior (lambda = {sym.lam:g})"
+    return "baseline (lambda = 0)" if condition == "baseline" else "plain PC"
+
+
+def receptive_fields(outcome: Outcome, n_units: int = 8):
+    """Columns of W_1 (each layer-1 unit's weights onto the sensory layer), one row per
+    condition; rings as curves, sheets as images."""
+    layout = outcome.development.spec.layers[0].layout
+    conditions = list(outcome.results)
+    n = min(n_units, outcome.main.weights[0].shape[1])
+    fig, axes = plt.subplots(
+        len(conditions), n, figsize=(1.5 * n, 1.6 * len(conditions)), squeeze=False
+    )
+    for row, condition in enumerate(conditions):
+        w = outcome.results[condition].weights[0]
+        limit = np.abs(w[:, :n]).max() or 1.0
+        for unit in range(n):
+            ax = axes[row, unit]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if layout.kind == "ring":
+                ax.plot(w[:, unit], color=COLOURS[condition], lw=1)
+                ax.axhline(0, color="0.7", lw=0.5)
+                ax.set_ylim(-limit, limit)
+            else:
+                image = w[:, unit].reshape(*layout.shape, layout.channels)[..., 0]
+                ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            if unit == 0:
+                ax.set_ylabel(label(outcome, condition).split(" (")[0], fontsize=7)
+            ax.set_title(f"unit {unit}", fontsize=6)
+    fig.suptitle("Receptive fields: columns of W_1 (weights onto the sensory layer)", fontsize=9)
     return fig
 
 
-def prediction_error_course(error: np.ndarray, n_train: int, new_scene: np.ndarray):
-    """Relative prediction error per frame over development, and on the held-out probe."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    frames = np.arange(len(error))
-    ax.plot(frames[:n_train], error[:n_train], ".", ms=2, color="0.6", label="every frame")
-    novel = np.flatnonzero(new_scene[:n_train])
-    if novel.size:
-        ax.plot(novel, error[novel], ".", ms=4, color="tab:blue", label="new scenes (unseen)")
-    window = max(1, n_train // 20)
-    smooth = np.convolve(error[:n_train], np.ones(window) / window, mode="valid")
-    ax.plot(frames[window - 1 : n_train], smooth, color="k", lw=1.5, label=f"mean of {window}")
-    if len(error) > n_train:
-        ax.plot(frames[n_train:], error[n_train:], ".", ms=3, color="tab:red")
-        ax.axhline(
-            error[n_train:].mean(), color="tab:red", ls="--", lw=1, label="held-out (frozen)"
+def prediction_error(outcome: Outcome):
+    """Relative sensory prediction error over development, and the frozen probes."""
+    plan = outcome.plan
+    fig, ax = plt.subplots(figsize=(6.5, 3.3))
+    window = max(1, len(plan.develop) // 25)
+    for condition, result in outcome.results.items():
+        error = metrics.relative_prediction_error(result.frame_traces["L0.eps"], plan.inputs.frames)
+        dev_error = error[plan.develop]
+        smooth = np.convolve(dev_error, np.ones(window) / window, mode="valid")
+        colour = COLOURS[condition]
+        ax.plot(
+            np.arange(window - 1, len(dev_error)),
+            smooth,
+            color=colour,
+            label=label(outcome, condition),
         )
-        ax.axvline(n_train - 0.5, color="0.3", lw=0.5)
-    ax.set_xlabel("frame")
+        ax.axhline(error[plan.heldout].mean(), color=colour, ls="--", lw=1)
+        if plan.novel.size:
+            ax.axhline(error[plan.novel].mean(), color=colour, ls=":", lw=1.5)
+    ax.set_xlabel("development frame")
     ax.set_ylabel("|eps_0|^2 / |x|^2")
     ax.set_yscale("log")
-    ax.legend(fontsize=7, loc="upper right")
-    ax.set_title("Sensory prediction error over development", fontsize=9)
+    ax.set_title(
+        f"Prediction error (running mean of {window} frames); dashed: held-out, "
+        "dotted: novel positions (frozen)",
+        fontsize=8,
+    )
+    ax.legend(fontsize=7)
     return fig
 
 
-def example_predictions(x: np.ndarray, eps: np.ndarray, frames: list[int]):
-    """Stimulus x and the circuit's prediction mu_0 = x - eps_0 for a few frames."""
-    fig, axes = plt.subplots(1, len(frames), figsize=(2.4 * len(frames), 2.2), squeeze=False)
-    for ax, frame in zip(axes.flat, frames, strict=True):
-        ax.plot(x[frame], color="k", lw=1, label="stimulus x")
-        ax.plot(x[frame] - eps[frame], color="tab:orange", lw=1.2, label="prediction mu_0")
-        ax.set_title(f"held-out frame {frame}", fontsize=8)
-        ax.set_xlabel("channel", fontsize=7)
-        ax.tick_params(labelsize=6)
-    axes.flat[0].legend(fontsize=6)
+def effective_group(outcome: Outcome):
+    """pi of every candidate over development: true generators against distractors."""
+    dev = outcome.development
+    true = {tuple(p) for p in _true_images(outcome)}
+    conditions = list(outcome.results)
+    fig, axes = plt.subplots(
+        1, len(conditions), figsize=(5 * len(conditions), 3.3), squeeze=False, sharey=True
+    )
+    for ax, condition in zip(axes.flat, conditions, strict=True):
+        pi = outcome.results[condition].frame_traces["cand.prior"][outcome.plan.develop]
+        ax.plot(pi[:, 0], color="k", lw=1.5, label="null (new scene)")
+        for k, name in enumerate(dev.symmetry.names):
+            is_true = tuple(dev.symmetry.actions[0][k]) in true
+            ax.plot(
+                pi[:, k + 1],
+                lw=1.5 if is_true else 1,
+                ls="-" if is_true else "--",
+                label=f"{name} ({'world' if is_true else 'distractor'})",
+            )
+        ax.axhline(dev.symmetry.pi_min, color="0.5", lw=0.5, ls=":")
+        ax.set_title(label(outcome, condition), fontsize=8)
+        ax.set_xlabel("development frame")
+    axes.flat[0].set_ylabel("prior pi over candidates")
+    axes.flat[-1].legend(fontsize=6, loc="upper right")
+    fig.suptitle("Developmental refinement of the effective group (dotted: pi_min)", fontsize=9)
     return fig
 
 
-def scenario_figures(directory: Path, prepared: Prepared, result: Result, _metrics: dict) -> None:
-    """Write every figure of a scenario run into ``directory`` as PNG."""
-    x = prepared.inputs.frames
-    eps = result.frame_traces["L0.eps"]
-    error = metrics.relative_prediction_error(eps, x)
-    n_train = prepared.n_train
+def _true_images(outcome: Outcome) -> list[np.ndarray]:
+    layout = outcome.development.spec.layers[0].layout
+    from pcsim.groups import transformation
+
+    return [transformation(layout, g).array for g in outcome.development.world.generator_specs()]
+
+
+def free_energy(outcome: Outcome):
+    """F_pc, lambda S and F over development, per condition (running means)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.3))
+    window = max(1, len(outcome.plan.develop) // 25)
+    kernel = np.ones(window) / window
+    for condition, result in outcome.results.items():
+        series = analysis.energy_series(outcome.development, outcome.plan, result)
+        colour = COLOURS[condition]
+        lam = outcome.development.symmetry.lam if condition == "symmetry" else 0.0
+        ax.plot(
+            np.convolve(series["F_pc"], kernel, "valid"),
+            color=colour,
+            lw=1.5,
+            label=f"F_pc, {label(outcome, condition)}",
+        )
+        if "S" in series:
+            ax.plot(
+                np.convolve(series["S"], kernel, "valid"),
+                color=colour,
+                lw=1,
+                ls="--",
+                label=f"S (lambda S = {lam:g} S)",
+            )
+    ax.set_yscale("log")
+    ax.set_xlabel("development frame")
+    ax.set_ylabel("energy at frame end")
+    ax.set_title("Free-energy decomposition: F = F_pc + lambda S", fontsize=9)
+    ax.legend(fontsize=6)
+    return fig
+
+
+def equivariance(outcome: Outcome):
+    """Equivariance error of every value layer at each checkpoint, per condition."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.3))
+    for condition in outcome.results:
+        m = (
+            outcome.metrics
+            if condition == outcome.development.conditions[0]
+            else (outcome.metrics["baseline"])
+        )
+        course = m["equivariance_course"]
+        frames = [c["frames_developed"] for c in course]
+        for layer in course[0]["equivariance_error"]:
+            values = [_mean(c["equivariance_error"][layer]) for c in course]
+            ax.plot(
+                frames,
+                values,
+                marker="o",
+                color=COLOURS[condition],
+                ls="-" if layer == "L1" else "--",
+                label=f"{layer}, {label(outcome, condition)}",
+            )
+    ax.set_xlabel("development frames seen")
+    ax.set_ylabel("equivariance error (mean over generators)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=6)
+    ax.set_title("Equivariance of learned representations (frozen probes)", fontsize=9)
+    return fig
+
+
+def _mean(values: dict) -> float:
+    kept = [v for v in values.values() if v is not None]
+    return float(np.mean(kept)) if kept else np.nan
+
+
+def example_predictions(outcome: Outcome, n_frames: int = 3):
+    """Held-out stimuli and each condition's prediction mu_0 = x - eps_0."""
+    layout = outcome.development.spec.layers[0].layout
+    frames = outcome.plan.heldout[:n_frames]
+    x = outcome.plan.inputs.frames
+    conditions = list(outcome.results)
+    rows = 1 if layout.kind == "ring" else 1 + len(conditions)
+    fig, axes = plt.subplots(
+        rows, len(frames), figsize=(2.6 * len(frames), 2.2 * rows), squeeze=False
+    )
+    for col, frame in enumerate(frames):
+        if layout.kind == "ring":
+            ax = axes[0, col]
+            ax.plot(x[frame], color="k", lw=1, label="stimulus x")
+            for condition, result in outcome.results.items():
+                mu = x[frame] - result.frame_traces["L0.eps"][frame]
+                ax.plot(mu, color=COLOURS[condition], lw=1, label=label(outcome, condition))
+            ax.set_title(f"held-out frame {frame}", fontsize=7)
+            continue
+        images = [("stimulus", x[frame])] + [
+            (label(outcome, c).split(" (")[0], x[frame] - r.frame_traces["L0.eps"][frame])
+            for c, r in outcome.results.items()
+        ]
+        for row, (name, image) in enumerate(images):
+            axes[row, col].imshow(image.reshape(layout.shape), cmap="gray")
+            axes[row, col].set_title(f"{name}, frame {frame}", fontsize=6)
+            axes[row, col].axis("off")
+    if layout.kind == "ring":
+        axes[0, 0].legend(fontsize=5)
+    fig.suptitle("Held-out stimuli and predictions mu_0", fontsize=9)
+    return fig
+
+
+def scenario_figures(directory: Path, outcome: Outcome) -> None:
+    """Write every figure of a run into ``directory`` as PNG."""
     figures = {
-        "receptive_fields": receptive_fields(
-            result.weights[0], "Learned receptive fields (columns of W_1)"
-        ),
-        "receptive_fields_initial": receptive_fields(
-            prepared.inputs.weights[0], "Initial receptive fields (columns of W_1)"
-        ),
-        "prediction_error": prediction_error_course(error, n_train, prepared.training.step == 0),
+        "receptive_fields": receptive_fields(outcome),
+        "prediction_error": prediction_error(outcome),
+        "free_energy": free_energy(outcome),
+        "equivariance": equivariance(outcome),
+        "example_predictions": example_predictions(outcome),
     }
-    probe = list(range(n_train, len(x)))[:4]
-    if probe:
-        figures["example_predictions"] = example_predictions(x, eps, probe)
+    if outcome.development.symmetry:
+        figures["effective_group"] = effective_group(outcome)
     for name, fig in figures.items():
         results.save_figure(fig, Path(directory) / f"{name}.png")
         plt.close(fig)

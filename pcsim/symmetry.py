@@ -76,7 +76,8 @@ def candidate_actions(
 ) -> tuple[tuple[str, ...], tuple[tuple[np.ndarray, ...], ...]]:
     """Names and per-layer actions of candidate transformation specs (``{"name": ...,
     "kind": ...}`` tables of a scenario), each defined on the sensory layout and carried to
-    every layer's layout (positions moved alike; channel maps as the spec says)."""
+    every layer's layout (positions moved alike; channel maps as the spec says; the
+    identity on invariant layers)."""
     sensory = spec.layers[0].layout
     names = tuple(c["name"] for c in candidates)
     actions = []
@@ -87,3 +88,25 @@ def candidate_actions(
             perms.append(transformation(layer.layout, rescale_spec(table, sensory, layer.layout)))
         actions.append(tuple(np.asarray(p.array) for p in perms))
     return names, tuple(actions)
+
+
+def symmetry_prior(
+    spec: CircuitSpec,
+    candidates: list[dict],
+    *,
+    lam: float = 1.0,
+    beta: float = 1000.0,
+    theta: float = 0.01,
+    tau_dev: brian2.Quantity = 2 * brian2.second,
+    evidence_weights: tuple[float, ...] | None = None,
+    pi_min: float = 0.05,
+) -> SymmetrySpec:
+    """A `SymmetrySpec` for ``spec`` from candidate tables such as
+    ``{"name": "rot+1", "kind": "rotate", "by": 1}`` (see `pcsim.groups.transformation`).
+    By default only the sensory layer weighs in the evidence (w_0 = 1, others 0)."""
+    names, actions = candidate_actions(spec, candidates)
+    if evidence_weights is None:
+        evidence_weights = (1.0,) + (0.0,) * (spec.n_layers - 1)
+    return SymmetrySpec(
+        names, actions, lam, beta, theta, tau_dev, tuple(evidence_weights), pi_min
+    )

@@ -48,3 +48,46 @@ def inputs_for(spec: CircuitSpec, proto: Protocol, seed: int, frozen_tail: int =
 @pytest.fixture
 def circuit() -> CircuitSpec:
     return small_circuit()
+
+
+SYMMETRY_MONITORS = ("L0.eps", "L1.r", "L2.r", "L1.sym", "L2.m", "cand.q", "cand.prior", "cand.E_1")
+
+
+def symmetric_case():
+    """Rings of 12, 12 and 6 units, four candidates (two true: the world rotates by 2),
+    a world that rotates its scene by 2 channels between frames, with a new scene every
+    5 frames; 40 frames (2,001 steps), the last 10 frozen."""
+    from brian2 import second
+
+    from pcsim.symmetry import symmetry_prior
+
+    spec = CircuitSpec(
+        layers=(
+            LayerSpec(Layout("ring", (12,))),
+            LayerSpec(Layout("ring", (12,)), precision=0.7),
+            LayerSpec(Layout("ring", (6,)), connectivity="local", rf_radius=0.3),
+        ),
+        tau_r=10 * ms,
+        eta=5 * Hz,
+        eta_decay=0.1 * Hz,
+        alpha=0.05,
+    )
+    candidates = [
+        {"name": "rot+2", "kind": "rotate", "by": 2},
+        {"name": "rot-2", "kind": "rotate", "by": -2},
+        {"name": "mirror", "kind": "reflect"},
+        {"name": "random", "kind": "random", "seed": 3},
+    ]
+    prior = symmetry_prior(
+        spec, candidates, lam=0.5, beta=5.0, theta=0.5, tau_dev=0.2 * second,
+        evidence_weights=(1.0, 0.3, 0.2),
+    )
+    proto = protocol()
+    rng = np.random.default_rng(0)
+    scene, frames = rng.standard_normal(12), []
+    for f in range(proto.n_frames):
+        scene = np.roll(scene, 2) if f % 5 else rng.standard_normal(12)
+        frames.append(scene + 0.05 * rng.standard_normal(12))
+    plastic = np.r_[np.ones(30), np.zeros(10)]
+    inputs = Inputs(np.array(frames), plastic, tuple(spec.initial_weights(rng)))
+    return spec, proto, prior, inputs

@@ -1,0 +1,201 @@
+"""From a development's raw results to its metrics (DESIGN.md section 3).
+
+Probes use the frame-end states of frozen probe frames; time series use the frame-end
+states of development frames. Everything here is NumPy on recorded arrays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pcsim import metrics
+from pcsim.groups import Perm, accepted_group_summary, rescale_spec, transformation
+
+if TYPE_CHECKING:
+    from pcsim.development import Development, Plan
+    from pcsim.simulate import Result
+
+#: Points kept in the time series of metrics.json (the full series is in traces.npz).
+SERIES_POINTS = 50
+
+
+def generator_name(spec: dict) -> str:
+    """A readable name for a world generator spec, e.g. "rotate+1" or "shift(0,1)"."""
+    by = spec.get("by")
+    if isinstance(by, list | tuple):
+        return f"{spec['kind']}({','.join(str(b) for b in by)})"
+    return f"{spec['kind']}{by:+d}" if isinstance(by, int) else spec["kind"]
+
+
+def layer_actions(dev: Development, spec: dict) -> list[np.ndarray | None]:
+    """Images of a sensory-layer transformation ``spec`` on every layer (None where the
+    layer's resolution cannot carry it)."""
+    sensory = dev.spec.layers[0].layout
+    actions: list[np.ndarray | None] = []
+    for layer in dev.spec.layers:
+        try:
+            rescaled = rescale_spec(spec, sensory, layer.layout)
+            actions.append(np.asarray(transformation(layer.layout, rescaled).array))
+        except ValueError:
+            actions.append(None)
+    return actions
+
+
+def probe_metrics(dev: Development, plan: Plan, result: Result) -> dict:
+    """Equivariance errors per checkpoint, layer and true generator, and prediction errors
+    on the frozen held-out probes."""
+    generators = dev.world.generator_specs()
+    names = [generator_name(g) for g in generators]
+    actions = [layer_actions(dev, g) for g in generators]
+    invariant = {l for l, layer in enumerate(dev.spec.layers) if layer.invariant}
+    frames = plan.inputs.frames
+    error = metrics.relative_prediction_error(result.frame_traces["L0.eps"], frames)
+    course = []
+    for seen, block in plan.checkpoints:
+        per_layer = {}
+        for l in range(1, dev.spec.n_layers):
+            r = result.frame_traces[f"L{l}.r"]
+            per_layer[f"L{l}"] = {
+                name: _probe_value(r, block, g + 1, actions[g][l], l in invariant)
+                for g, name in enumerate(names)
+            }
+        course.append({"frames_developed": seen, "equivariance_error": per_layer})
+    final = course[-1]["equivariance_error"]
+    out = {
+        "equivariance_error": final,
+        "equivariance_error_mean": {k: _mean(v) for k, v in final.items()},
+        "equivariance_course": course,
+        "heldout_prediction_error": float(error[plan.heldout].mean()),
+        "transformed_heldout_prediction_error": (
+            float(error[plan.novel].mean()) if plan.novel.size else None
+        ),
+    }
+    if invariant:
+        out["invariance_index"] = {
+            f"L{l}": {n: 1.0 - v for n, v in final[f"L{l}"].items() if v is not None}
+            for l in sorted(invariant)
+            if l > 0
+        }
+    sharing = [
+        metrics.weight_sharing_index(result.weights[0], acts[0], acts[1])
+        for acts in actions
+        if acts[1] is not None
+    ]
+    out["weight_sharing_index"] = float(np.mean(sharing)) if sharing else None
+    dev_error = error[plan.develop]
+    ends, means = metrics.block_means(dev_error, 10)
+    out["training_prediction_error"] = {
+        "frame": ends.tolist(),
+        "mean": means.tolist(),
+    }
+    return out
+
+
+def _probe_value(
+    r: np.ndarray, block: np.ndarray, column: int, rho: np.ndarray | None, invariant: bool
+) -> float | None:
+    if invariant:
+        rho = np.arange(r.shape[1])
+    if rho is None:
+        return None
+    return metrics.equivariance_error(r[block[:, 0]], r[block[:, column]], rho)
+
+
+def _mean(values: dict) -> float | None:
+    kept = [v for v in values.values() if v is not None]
+    return float(np.mean(kept)) if kept else None
+
+
+def energy_series(dev: Development, plan: Plan, result: Result) -> dict[str, np.ndarray]:
+    """F_pc, S, F and pi over development frames (full length)."""
+    n = dev.spec.n_layers
+    trace = result.frame_traces
+    eps = [trace[f"L{l}.eps"][plan.develop] for l in range(n - 1)]
+    r = [trace[f"L{l}.r"][plan.develop] for l in range(1, n)]
+    precisions = [layer.precision for layer in dev.spec.layers]
+    f_pc = metrics.free_energy_pc(eps, r, precisions, dev.spec.alpha)
+    series = {"F_pc": f_pc}
+    if dev.symmetry:
+        q = trace["cand.q"][plan.develop]
+        energies = [trace[f"cand.E_{l}"][plan.develop] for l in range(1, n)]
+        s = metrics.structural_surprise(q, energies, list(dev.spec.sizes[1:]))
+        series["S"] = s
+        series["F"] = f_pc + dev.symmetry.lam * s
+        series["pi"] = trace["cand.prior"][plan.develop]
+    return series
+
+
+def group_metrics(dev: Development, result: Result) -> dict:
+    """The effective group at the end of development against the world's generators."""
+    sym = dev.symmetry
+    pi = result.frame_traces["cand.prior"][-1]
+    accepted = [
+        Perm(sym.actions[0][k], name) for k, name in enumerate(sym.names) if pi[k + 1] > sym.pi_min
+    ]
+    layout = dev.spec.layers[0].layout
+    true = [transformation(layout, g, generator_name(g)) for g in dev.world.generator_specs()]
+    summary = accepted_group_summary(accepted, true)
+    return {
+        "accepted": [p.name for p in accepted],
+        "pi": {"null": float(pi[0]), **{n: float(pi[k + 1]) for k, n in enumerate(sym.names)}},
+        "pi_min": sym.pi_min,
+        "order": summary["order_accepted"],
+        "true_order": summary["order_true"],
+        "precision": summary["precision"],
+        "recall": summary["recall"],
+        "same_group": summary["same_group"],
+        "false_accepted": summary["false_accepted"],
+        "missed": summary["missed"],
+    }
+
+
+def condition_metrics(dev: Development, plan: Plan, result: Result) -> dict:
+    out = probe_metrics(dev, plan, result)
+    series = energy_series(dev, plan, result)
+    out["series"] = {}
+    for name, values in series.items():
+        ends, means = _downsample(values)
+        out["series"][name] = means.tolist()
+    out["series"]["frame"] = _downsample(series["F_pc"])[0].tolist()
+    if dev.symmetry:
+        out["series"]["pi_names"] = ["null", *dev.symmetry.names]
+        out["effective_group"] = group_metrics(dev, result)
+    return out
+
+
+def _downsample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    blocks = np.array_split(np.arange(len(values)), min(SERIES_POINTS, len(values)))
+    ends = np.array([b[-1] for b in blocks])
+    means = np.stack([values[b].mean(axis=0) for b in blocks])
+    return ends, means
+
+
+def outcome_metrics(dev: Development, plan: Plan, results: dict[str, Result]) -> dict:
+    """Metrics of the main condition, with the baseline's under ``"baseline"`` and the
+    headline comparisons under ``"comparison"``."""
+    conditions = dev.conditions
+    main = condition_metrics(dev, plan, results[conditions[0]])
+    main["condition"] = conditions[0]
+    if len(conditions) > 1:
+        base = condition_metrics(dev, plan, results[conditions[1]])
+        main["baseline"] = base
+        main["comparison"] = _comparison(main, base)
+    return main
+
+
+def _comparison(prior: dict, base: dict) -> dict:
+    out = {}
+    for layer, value in prior["equivariance_error_mean"].items():
+        other = base["equivariance_error_mean"].get(layer)
+        if value is not None and other is not None:
+            out[f"equivariance_error_ratio_{layer}"] = other / value if value > 0 else None
+    for key in (
+        "heldout_prediction_error",
+        "transformed_heldout_prediction_error",
+        "weight_sharing_index",
+    ):
+        if prior.get(key) is not None and base.get(key) is not None:
+            out[key] = {"symmetry": prior[key], "baseline": base[key]}
+    return out

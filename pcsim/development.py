@@ -1,0 +1,189 @@
+"""A developmental experiment: a circuit, a world, optionally a symmetry prior, and the
+plan of frames it is shown (development interleaved with frozen probes).
+
+This is the scripting API (see the README): build a `Development`, call `run`, read
+`Outcome.metrics`. With a symmetry prior, every run also runs its baseline (lambda = 0)
+on the same frames from the same initial weights, reusing the compiled simulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brian2
+import numpy as np
+from brian2 import ms
+
+from pcsim.backends import BackendOptions
+from pcsim.circuit import CircuitSpec
+from pcsim.groups import transformation
+from pcsim.network import Protocol
+from pcsim.simulate import Inputs, Result, Simulator
+from pcsim.symmetry import SymmetrySpec
+
+SYMMETRY, BASELINE, PLAIN = "symmetry", "baseline", "pc"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The frames of one run and what each is for (indices into the frame table).
+
+    ``develop`` (n_train,): development frames, in order; ``new_scene`` (n_train,) marks
+    those that were new scenes. ``checkpoints``: one (frames developed so far, indices
+    (M, 1 + G)) per equivariance probe: column 0 the base stimuli, column 1 + g the base
+    stimuli moved by the world's generator g. ``heldout`` and ``novel``: frozen probes of
+    new scenes, the latter at positions development never showed (may be empty).
+    """
+
+    inputs: Inputs
+    develop: np.ndarray
+    new_scene: np.ndarray
+    checkpoints: list[tuple[int, np.ndarray]]
+    heldout: np.ndarray
+    novel: np.ndarray
+
+
+@dataclass(frozen=True)
+class Development:
+    """Everything that defines a developmental run.
+
+    ``world`` is a `pcsim.worlds` world (its ``generator_specs()`` are the true
+    generators); ``train_frames`` development frames, then ``probe_frames`` held-out
+    frames (and as many at ``novel_centres`` when given), all of ``frame_duration``;
+    ``checkpoints`` equivariance probes of ``probe_stimuli`` base stimuli each are spread
+    over development (plus one before it). Probes freeze learning, the prior pi and the
+    prior's pull.
+    """
+
+    spec: CircuitSpec
+    world: object
+    train_frames: int
+    probe_frames: int = 50
+    frame_duration: brian2.Quantity = field(default_factory=lambda: 50 * ms)
+    dt: brian2.Quantity = field(default_factory=lambda: 1 * ms)
+    symmetry: SymmetrySpec | None = None
+    checkpoints: int = 5
+    probe_stimuli: int = 8
+    novel_centres: tuple[float, float] | None = None
+    options: BackendOptions = field(default_factory=BackendOptions)
+    monitors: tuple[str, ...] = ()
+    interval: brian2.Quantity | None = None
+    divergence_bound: float = 1e6
+    seed: int = 0
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return (SYMMETRY, BASELINE) if self.symmetry else (PLAIN,)
+
+    def frame_monitors(self) -> tuple[str, ...]:
+        """What the metrics need at the end of every frame."""
+        n = self.spec.n_layers
+        names = [f"L{l}.r" for l in range(1, n)] + [f"L{l}.eps" for l in range(n - 1)]
+        if self.symmetry:
+            names += ["cand.q", "cand.prior"] + [f"cand.E_{l}" for l in range(n)]
+        return tuple(names)
+
+    def plan(self, seed: int | None = None) -> Plan:
+        """The frame table and initial weights, deterministic given the seed."""
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        training = self.world.sequence(self.train_frames, rng)
+        base = self.world.heldout(self.probe_stimuli, rng).x
+        layout = self.spec.layers[0].layout
+        moved = [transformation(layout, g).apply(base) for g in self.world.generator_specs()]
+        block = np.stack([base, *moved], axis=1)  # (M, 1 + G, N0)
+        heldout = self.world.heldout(self.probe_frames, rng).x
+        novel = (
+            self.world.heldout(self.probe_frames, rng, centres=self.novel_centres).x
+            if self.novel_centres
+            else np.zeros((0, heldout.shape[1]))
+        )
+        weights = tuple(self.spec.initial_weights(rng))
+        frames, plastic, checkpoints = [], [], []
+        cuts = np.linspace(0, self.train_frames, self.checkpoints + 1).round().astype(int)
+        develop = []
+        cursor = 0
+
+        def append(x: np.ndarray, learn: bool) -> np.ndarray:
+            nonlocal cursor
+            frames.append(x)
+            plastic.append(np.full(len(x), float(learn)))
+            index = np.arange(cursor, cursor + len(x))
+            cursor += len(x)
+            return index
+
+        for c in range(self.checkpoints + 1):
+            if c > 0:
+                develop.append(append(training.x[cuts[c - 1] : cuts[c]], True))
+            index = append(block.reshape(-1, block.shape[-1]), False)
+            checkpoints.append((int(cuts[c]), index.reshape(block.shape[:2])))
+        if self.checkpoints == 0:
+            develop.append(append(training.x, True))
+        held = append(heldout, False)
+        nov = append(novel, False)
+        inputs = Inputs(np.concatenate(frames), np.concatenate(plastic), weights)
+        return Plan(inputs, np.concatenate(develop), training.new_scene, checkpoints, held, nov)
+
+    def protocol(self, plan: Plan) -> Protocol:
+        return Protocol(
+            n_frames=len(plan.inputs.frames),
+            frame_duration=self.frame_duration,
+            dt=self.dt,
+            interval=self.interval or self.frame_duration,
+        )
+
+    def simulator(self, plan: Plan, build_dir: Path | None = None, report: bool = False):
+        return Simulator(
+            self.spec,
+            self.protocol(plan),
+            self.options,
+            monitors=self.monitors,
+            frame_monitors=self.frame_monitors(),
+            divergence_bound=self.divergence_bound,
+            build_dir=build_dir,
+            report=report,
+            symmetry=self.symmetry,
+        )
+
+    def run(
+        self,
+        *,
+        build_dir: Path | None = None,
+        report: bool = False,
+        on_result: Callable[[str, Result], None] | None = None,
+    ) -> Outcome:
+        """Run every condition (prior, then baseline) on the same plan and one build.
+
+        ``on_result(condition, result)`` is called as soon as a condition has run, before
+        its divergence check (to save what it produced); a diverged condition raises
+        `pcsim.errors.DivergenceError`.
+        """
+        from pcsim.analysis import outcome_metrics
+
+        plan = self.plan()
+        sim = self.simulator(plan, build_dir, report)
+        results: dict[str, Result] = {}
+        for condition in self.conditions:
+            lam = 0.0 if condition == BASELINE else None
+            inputs = Inputs(plan.inputs.frames, plan.inputs.plastic, plan.inputs.weights, lam)
+            results[condition] = sim.run(inputs)
+            if on_result:
+                on_result(condition, results[condition])
+            results[condition].raise_if_diverged(self.divergence_bound)
+        return Outcome(self, plan, results, outcome_metrics(self, plan, results))
+
+
+@dataclass
+class Outcome:
+    """Results of a `Development` run: ``results[condition]`` and the ``metrics``
+    (main condition at top level, the baseline under ``metrics["baseline"]``)."""
+
+    development: Development
+    plan: Plan
+    results: dict[str, Result]
+    metrics: dict
+
+    @property
+    def main(self) -> Result:
+        return self.results[self.development.conditions[0]]
