@@ -3,7 +3,7 @@
 Every layer is one `NeuronGroup` holding its value units ``r`` and, below the top, its
 error units ``eps = r - mu`` (``mu``: the top-down prediction, summed by the synapses
 from the layer above). Variants are compositions of the pieces below, never edited
-copies: the nonlinearity is a choice of ``phi_r``/``dphi`` lines, the top layer drops
+copies: the nonlinearity is a choice of ``phi_r``/``dphi`` updates, the top layer drops
 the error part, the sensory layer drops the value dynamics.
 """
 
@@ -13,10 +13,12 @@ from brian2 import Equations
 
 #: phi(r) and phi'(r) for each nonlinearity. The rectifier's derivative is taken as 1 at
 #: r = 0 (a subgradient), otherwise units starting at rest could never become active.
+#: They are stored once per unit and step (an operation, not a subexpression), so the
+#: synapses read phi(r) instead of re-evaluating it once per synapse.
 NONLINEARITY = {
-    "identity": Equations("phi_r = r : 1\ndphi = 1.0 : 1"),
-    "rectified": Equations("phi_r = r * int(r > 0) : 1\ndphi = 1.0 * int(r >= 0) : 1"),
-    "tanh": Equations("phi_r = tanh(r) : 1\ndphi = 1 - tanh(r)**2 : 1"),
+    "identity": "phi_r = r\ndphi = 1.0",
+    "rectified": "phi_r = r * int(r > 0)\ndphi = 1.0 * int(r >= 0)",
+    "tanh": "phi_r = tanh(r)\ndphi = 1 - phi_r**2",
 }
 
 #: Error units: the prediction from above and the precision-free error (updated every step).
@@ -40,7 +42,7 @@ HEALTH = Equations(
 SENSORY_UNITS = Equations("r : 1")
 
 
-def value_units(has_errors: bool, nonlinearity: str, symmetric: bool = False) -> Equations:
+def value_units(has_errors: bool, symmetric: bool = False) -> Equations:
     """Value units of a layer l >= 1 (gradient descent on F, DESIGN.md section 1).
 
     ``fb`` is the feedback W_l^T Pi_{l-1} eps_{l-1}, summed by the synapses below.
@@ -49,16 +51,15 @@ def value_units(has_errors: bool, nonlinearity: str, symmetric: bool = False) ->
     """
     drive = "-Pi*eps + " if has_errors else ""
     prior = " - lam*gate*sym" if symmetric else ""
-    parts = (
-        Equations(
-            f"""
+    parts = Equations(
+        f"""
         dr/dt = ({drive}dphi*fb - alpha*r{prior}) / tau_r : 1
         fb : 1                          # feedback from the layer below (summed variable)
+        phi_r : 1                       # phi(r), set every step (see NONLINEARITY)
+        dphi : 1                        # phi'(r), set every step
         tau_r : second (shared, constant)
         alpha : 1 (shared, constant)
         """
-        )
-        + NONLINEARITY[nonlinearity]
     )
     return parts + SYMMETRY_PULL if symmetric else parts
 
@@ -76,12 +77,10 @@ SYMMETRY_PULL = Equations(
 )
 
 
-def layer_equations(
-    index: int, n_layers: int, nonlinearity: str, symmetric: bool = False
-) -> Equations:
+def layer_equations(index: int, n_layers: int, symmetric: bool = False) -> Equations:
     """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included)."""
     has_errors = index < n_layers - 1
-    parts = SENSORY_UNITS if index == 0 else value_units(has_errors, nonlinearity, symmetric)
+    parts = SENSORY_UNITS if index == 0 else value_units(has_errors, symmetric)
     if has_errors:
         parts = parts + ERROR_UNITS
     if symmetric:

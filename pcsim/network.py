@@ -9,6 +9,7 @@ start                 -10    monitors sample (the state reached by the previous 
 start                  -5    at frame starts: memory m_l = r_l (symmetry prior)
 start                   0    at frame starts: layer 0 loads the frame, the rest the gate
 start                   1    at frame starts: divergence check of every layer
+groups                 -9    phi(r_l) and phi'(r_l), stored per unit
 groups                 -8    s_{l,k} = r_l - rho_l(t_k) m_l
 groups                 -7    mu_{l-1} = W_l phi(r_l)              (summed, to post)
                              E_{l,k} = mean_i s_{l,k,i}^2         (summed, to candidates)
@@ -35,7 +36,15 @@ from pcsim.circuit import CircuitSpec
 from pcsim.symmetry import SymmetrySpec
 
 ORDER_MONITOR, ORDER_MEMORY, ORDER_LOAD, ORDER_CHECK = -10, -5, 0, 1
-ORDER_CONSISTENCY, ORDER_MU, ORDER_EPS, ORDER_FB, ORDER_COPY_Q, ORDER_PULL = -8, -7, -6, -5, -4, -3
+ORDER_PHI, ORDER_CONSISTENCY, ORDER_MU, ORDER_EPS, ORDER_FB, ORDER_COPY_Q, ORDER_PULL = (
+    -9,
+    -8,
+    -7,
+    -6,
+    -5,
+    -4,
+    -3,
+)
 ORDER_WEIGHTS, ORDER_VALUES = 0, 1
 
 #: Variables a monitor may record on each kind of layer, and on the candidate group.
@@ -142,7 +151,7 @@ def build_network(
     for index, layer in enumerate(spec.layers):
         group = NeuronGroup(
             layer.size,
-            equations.layer_equations(index, n_layers, spec.nonlinearity, symmetric),
+            equations.layer_equations(index, n_layers, symmetric),
             method="euler",
             dt=protocol.dt,
             order=ORDER_VALUES,
@@ -155,6 +164,12 @@ def build_network(
         if index > 0:
             group.tau_r = spec.tau_r
             group.alpha = spec.alpha
+            group.run_regularly(
+                equations.NONLINEARITY[spec.nonlinearity],
+                when="groups",
+                order=ORDER_PHI,
+                name=f"L{index}_phi",
+            )
         if has_errors:
             group.Pi = layer.precision
             group.run_regularly(

@@ -107,6 +107,4 @@ def symmetry_prior(
     names, actions = candidate_actions(spec, candidates)
     if evidence_weights is None:
         evidence_weights = (1.0,) + (0.0,) * (spec.n_layers - 1)
-    return SymmetrySpec(
-        names, actions, lam, beta, theta, tau_dev, tuple(evidence_weights), pi_min
-    )
+    return SymmetrySpec(names, actions, lam, beta, theta, tau_dev, tuple(evidence_weights), pi_min)
