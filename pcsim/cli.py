@@ -79,14 +79,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     metrics = experiment.run_scenario(cfg, out, report=not args.quiet)
     info = json.loads((out / "run.json").read_text())
-    timings = info.get("timings_s", {})
-    say(
-        f"pcsim: done in {time.perf_counter() - start:.1f} s "
-        f"(compile {timings.get('compile', 0):.1f} s, simulate {timings.get('simulate', 0):.1f} s)"
-    )
-    say(f"pcsim: held-out prediction error {metrics['heldout_prediction_error']:.4f}")
+    say(f"pcsim: done in {time.perf_counter() - start:.1f} s")
+    for condition, timing in info["timings_s"].items():
+        say(
+            f"pcsim:   {condition}: compile {timing['compile']:.1f} s, "
+            f"simulate {timing['simulate']:.1f} s"
+        )
+    for line in summary(metrics):
+        say(f"pcsim: {line}")
     say(f"pcsim: results in {out}")
     return 0
+
+
+def summary(metrics: dict) -> list[str]:
+    """Headline numbers of a run, the baseline's beside them."""
+    base = metrics.get("baseline", {})
+
+    def pair(key: str, layer: str | None = None) -> str:
+        get = (lambda m: m.get(key, {}).get(layer)) if layer else (lambda m: m.get(key))
+        value, other = get(metrics), get(base)
+        text = "n/a" if value is None else f"{value:.4f}"
+        return text + ("" if other is None else f" (baseline {other:.4f})")
+
+    lines = [f"held-out prediction error {pair('heldout_prediction_error')}"]
+    if metrics.get("transformed_heldout_prediction_error") is not None:
+        lines.append(
+            f"novel-position prediction error {pair('transformed_heldout_prediction_error')}"
+        )
+    for layer in metrics.get("equivariance_error_mean", {}):
+        lines.append(f"equivariance error {layer} {pair('equivariance_error_mean', layer)}")
+    group = metrics.get("effective_group")
+    if group:
+        lines.append(
+            f"effective group: {', '.join(group['accepted']) or 'none'} "
+            f"(order {group['order']}, world {group['true_order']}; "
+            f"precision {group['precision']:.2f}, recall {group['recall']:.2f})"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

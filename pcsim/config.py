@@ -15,6 +15,15 @@ Normalised values: quantities are brian2 Quantities, lists are lists, optional f
 default are None (``monitors.interval`` None = one sample per world frame; layer 0's
 ``connectivity`` and ``rf_radius`` are None). ``rf_radius`` is required with ``local``
 connectivity and ignored (but kept) with ``dense``.
+
+Kind-specific tables: ``[world]`` takes the keys of its ``kind`` ("ring" or "torus"), and each
+``[[symmetry.candidates]]`` entry the keys its ``kind`` allows in ``pcsim.groups.SPEC_KINDS``
+(a candidate's optional keys that are absent are left out of its dict, so the dict is a
+``pcsim.groups`` transformation spec plus ``name``).
+
+``[symmetry]`` is optional: ``config["symmetry"]`` is None without it (no prior). With it, its
+``evidence_weights`` default to 1.0 for layer 0 and 0.0 for the other layers, and every
+candidate is checked to be a valid transformation of every layer's layout.
 """
 
 from __future__ import annotations
@@ -33,7 +42,10 @@ import tomli_w
 from brian2.units.fundamentalunits import Quantity
 
 from pcsim.errors import ConfigError
+from pcsim.groups import SPEC_KINDS, rescale_spec, transformation
 from pcsim.layouts import KINDS as LAYOUT_KINDS
+from pcsim.layouts import Layout
+from pcsim.network import MONITORABLE, parse_monitor_name
 from pcsim.quantities import QuantityError, format_quantity, parse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,9 +53,9 @@ SCENARIOS_DIR: Path = REPO_ROOT / "scenarios"
 MODELS_DIR: Path = REPO_ROOT / "models"
 
 BACKENDS = ("numpy", "cython", "cpp_standalone", "cuda_standalone")
-WORLD_KINDS = ("ring",)
+WORLD_KINDS = ("ring", "torus")
 NONLINEARITIES = ("identity", "rectified", "tanh")
-MONITOR_VARS = ("r", "eps", "mu", "fb")
+MONITOR_VARS = MONITORABLE
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,13 +74,15 @@ class Invalid(Exception):
 
 @dataclass(frozen=True)
 class Field:
-    """One value. ``kind``: str | int | float | bool | choice | quantity | list.
+    """One value. ``kind``: str | int | float | bool | choice | quantity | list | either | any.
 
     ``default`` is written as in a TOML file (e.g. ``"1 ms"``) and normalised like user input;
     ``None`` with ``required=False`` means the field is optional and stays None.
     Bounds ``gt``/``ge``/``lt``/``le`` apply to numbers, quantities (in SI units) and to each
     list item. ``check`` gets the normalised value and returns a problem string or None.
-    For lists, ``item`` is the Field spec of each entry (its name is unused).
+    For lists, ``item`` is the Field spec of each entry (its name is unused). An ``either``
+    field takes the first of its ``options`` (Field specs, names unused) that accepts the
+    value; ``any`` accepts any value (left to ``check``).
     """
 
     name: str
@@ -86,15 +100,30 @@ class Field:
     length: int | None = None
     min_length: int | None = None
     check: Callable[[Any], str | None] | None = None
+    options: tuple[Field, ...] = ()
+
+
+Variants = tuple[tuple[str, tuple["Field | Table | TableList", ...]], ...]
 
 
 @dataclass(frozen=True)
 class Table:
-    """A TOML table of fields (and sub-tables). A missing table is read as ``{}``."""
+    """A TOML table of fields (and sub-tables). A missing table is read as ``{}``, or as None
+    when ``optional`` (an optional section: absent = off).
+
+    Kind-specific tables: ``key`` names a ``choice`` field among ``fields`` and ``variants``
+    maps each of its values to the extra fields that kind takes (``fields`` are common to
+    all kinds). ``omit_missing``: optional fields without a default that are absent are left
+    out of the normalised dict instead of being None.
+    """
 
     name: str
     fields: tuple[Field | Table | TableList, ...]
     doc: str = ""
+    optional: bool = False
+    key: str | None = None
+    variants: Variants = ()
+    omit_missing: bool = False
 
     def get(self, name: str) -> Field | Table | TableList | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -102,6 +131,26 @@ class Table:
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The values of ``key`` with their own fields (empty for a plain table)."""
+        return tuple(k for k, _ in self.variants)
+
+    def variant(self, kind: str) -> Table:
+        """The plain table of one kind: the common fields, then that kind's."""
+        extra = dict(self.variants)[kind]
+        return Table(
+            self.name, self.fields + extra, self.doc, self.optional, omit_missing=self.omit_missing
+        )
+
+    def union(self) -> Table:
+        """A plain table with every kind's fields (the first spec of each name)."""
+        seen: dict[str, Field | Table | TableList] = {f.name: f for f in self.fields}
+        for _, extra in self.variants:
+            for f in extra:
+                seen.setdefault(f.name, f)
+        return Table(self.name, tuple(seen.values()), self.doc, self.optional)
 
 
 @dataclass(frozen=True)
@@ -114,10 +163,20 @@ class TableList:
     required: bool = False
     min_length: int = 0
     item_name: str = "entry"
+    key: str | None = None
+    variants: Variants = ()
+    omit_missing: bool = False
 
     @property
     def table(self) -> Table:
-        return Table(self.name, self.fields, self.doc)
+        return Table(
+            self.name,
+            self.fields,
+            self.doc,
+            key=self.key,
+            variants=self.variants,
+            omit_missing=self.omit_missing,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,14 +199,21 @@ def _nonzero(v: int) -> str | None:
     return None if v != 0 else "must be nonzero, got 0"
 
 
-_MONITOR_RE = re.compile(r"^L(\d+)\.(\w+)$")
+def _nonzero_pair(v: list) -> str | None:
+    return None if any(v) else "must not be [0, 0] (a step must move), got [0, 0]"
+
+
+_MONITOR_RE = re.compile(r"^(L\d+|cand)\.(\w+)$")
 
 
 def _monitor_var(v: str) -> str | None:
     m = _MONITOR_RE.match(v)
-    if m is None or m[2] not in MONITOR_VARS:
+    if m is None or (m[1] != "cand" and m[2] not in MONITOR_VARS):
         allowed = "|".join(MONITOR_VARS)
-        return f"must be of the form 'L<layer>.<{allowed}>' (e.g. 'L0.eps'), got {_show(v)}"
+        return (
+            f"must be of the form 'L<layer>.<{allowed}>' (e.g. 'L0.eps') or "
+            f"'cand.<q|prior|E_<layer>>', got {_show(v)}"
+        )
     return None
 
 
@@ -186,6 +252,12 @@ LAYER = (
         "layout's extent (required with 'local', ignored with 'dense')",
         gt=0,
     ),
+    Field(
+        "invariant",
+        "bool",
+        "the symmetry prior asks this layer to stay unchanged (trivial representation)",
+        default=False,
+    ),
 )
 
 CIRCUIT = Table(
@@ -206,6 +278,187 @@ CIRCUIT = Table(
     ),
     "the predictive-coding circuit (from the model file)",
 )
+
+_CONTRAST = Field(
+    "contrast",
+    "list",
+    "[lo, hi] stimulus amplitude range",
+    default=[0.5, 1.0],
+    item=Field("", "float", gt=0),
+    length=2,
+    check=_ordered(strict=False),
+)
+_FRAME_DURATION = Field(
+    "frame_duration", "quantity", "duration of one frame", True, dimension="time", gt=0
+)
+_NOISE_SD = Field("noise_sd", "float", "sd of the additive input noise", default=0.05, ge=0)
+_P_NEW_SCENE = Field(
+    "p_new_scene", "float", "probability of a new scene per frame", default=0.2, ge=0, le=1
+)
+
+
+def _centres(what: str) -> Field:
+    return Field(
+        "centres",
+        "list",
+        f"[lo, hi] fraction of {what} for new stimulus centres",
+        default=[0.0, 1.0],
+        item=Field("", "float", ge=0, le=1),
+        length=2,
+        check=_ordered(strict=True),
+    )
+
+
+RING_WORLD = (
+    Field("channels", "int", "number of input channels", True, ge=3),
+    _FRAME_DURATION,
+    Field(
+        "bumps",
+        "list",
+        "[min, max] number of bumps per scene",
+        default=[1, 2],
+        item=Field("", "int", ge=1),
+        length=2,
+        check=_ordered(strict=False),
+    ),
+    Field("kappa", "float", "von Mises concentration", default=4.0, gt=0),
+    _CONTRAST,
+    _NOISE_SD,
+    Field(
+        "steps",
+        "list",
+        "rotations applied between frames",
+        default=[1, -1],
+        item=Field("", "int", check=_nonzero),
+        min_length=1,
+    ),
+    _P_NEW_SCENE,
+    _centres("the ring"),
+)
+
+TORUS_WORLD = (
+    Field(
+        "shape",
+        "list",
+        "[rows, cols] of the torus (H x W pixels)",
+        True,
+        item=Field("", "int", ge=3),
+        length=2,
+    ),
+    _FRAME_DURATION,
+    Field(
+        "bars",
+        "list",
+        "[min, max] number of bars per scene",
+        default=[1, 2],
+        item=Field("", "int", ge=1),
+        length=2,
+        check=_ordered(strict=False),
+    ),
+    Field(
+        "orientations",
+        "int",
+        "bar orientations, evenly spaced over 180 degrees",
+        default=4,
+        ge=2,
+    ),
+    Field("bar_length", "float", "half-length of a bar, in pixels", default=2.5, gt=0),
+    Field("bar_width", "float", "Gaussian sd across a bar, in pixels", default=0.7, gt=0),
+    _CONTRAST,
+    _NOISE_SD,
+    Field(
+        "steps",
+        "list",
+        "translations [dy, dx] applied between frames",
+        default=[[0, 1], [1, 0], [0, -1], [-1, 0]],
+        item=Field("", "list", item=Field("", "int"), length=2, check=_nonzero_pair),
+        min_length=1,
+    ),
+    _P_NEW_SCENE,
+    _centres("the width (bar centres' x coordinate)"),
+)
+
+WORLD = Table(
+    "world",
+    (Field("kind", "choice", "stimulus environment", True, choices=WORLD_KINDS),),
+    "the stimulus environment (keys depend on its kind)",
+    key="kind",
+    variants=(("ring", RING_WORLD), ("torus", TORUS_WORLD)),
+)
+
+
+def _candidate_key(name: str) -> Field:
+    """The Field spec of a transformation-spec key of pcsim.groups (values checked there)."""
+    ints = Field("", "list", item=Field("", "int"), length=2)
+    known = {
+        "by": Field(
+            "by",
+            "either",
+            "rotation/shift: s on a ring, [dy, dx] on a torus",
+            options=(Field("", "int"), ints),
+        ),
+        "axis": Field("axis", "choice", "mirror axis of a sheet reflection", choices=("x", "y")),
+        "offset": Field("offset", "int", "reflection offset (axis through offset / 2)"),
+        "times": Field("times", "int", "number of quarter turns"),
+        "seed": Field("seed", "int", "seed of a random permutation"),
+        "channels": Field(
+            "channels",
+            "either",
+            "channel map: 'identity', 'mirror', 'rotate90' or a list of channel images",
+            options=(Field("", "str"), Field("", "list", item=Field("", "int", ge=0))),
+        ),
+    }
+    return known.get(name, Field(name, "any", "checked by pcsim.groups"))
+
+
+CANDIDATES = TableList(
+    "candidates",
+    (
+        Field("name", "str", "unique name of the candidate", True),
+        Field(
+            "kind", "choice", "transformation kind (pcsim.groups)", True, choices=tuple(SPEC_KINDS)
+        ),
+    ),
+    "candidate transformations t_k, written for the sensory layer's layout",
+    required=True,
+    min_length=1,
+    item_name="candidate",
+    key="kind",
+    variants=tuple(
+        (kind, tuple(_candidate_key(k) for k in keys)) for kind, keys in SPEC_KINDS.items()
+    ),
+    omit_missing=True,
+)
+
+SYMMETRY = Table(
+    "symmetry",
+    (
+        Field("lam", "float", "weight lambda of structural surprise", default=1.0, ge=0),
+        Field("beta", "float", "inverse temperature of the responsibilities", default=200.0, gt=0),
+        Field("theta", "float", "energy of the null hypothesis, per unit", default=0.02, gt=0),
+        Field(
+            "tau_dev",
+            "quantity",
+            "developmental time constant of the prior pi",
+            default="2 s",
+            dimension="time",
+            gt=0,
+        ),
+        Field("pi_min", "float", "acceptance threshold of pi", default=0.05, gt=0, lt=1),
+        Field(
+            "evidence_weights",
+            "list",
+            "w_l per circuit layer (default: 1 for layer 0, 0 for the others)",
+            item=Field("", "float", ge=0),
+        ),
+        Field("checkpoints", "int", "equivariance probes during development", default=5, ge=0),
+        Field("probe_stimuli", "int", "base stimuli per equivariance probe", default=8, ge=1),
+        CANDIDATES,
+    ),
+    "the symmetry prior (absent: none)",
+    optional=True,
+)
+
 
 SCENARIO = Table(
     "",
@@ -248,70 +501,22 @@ SCENARIO = Table(
                 ),
             ),
         ),
+        WORLD,
+        Table("training", (Field("frames", "int", "training frames", True, ge=1),)),
         Table(
-            "world",
+            "probe",
             (
-                Field("kind", "choice", "stimulus environment", True, choices=WORLD_KINDS),
-                Field("channels", "int", "number of input channels", True, ge=3),
+                Field("frames", "int", "held-out frames (learning frozen)", default=50, ge=1),
                 Field(
-                    "frame_duration",
-                    "quantity",
-                    "duration of one frame",
-                    True,
-                    dimension="time",
-                    gt=0,
-                ),
-                Field(
-                    "bumps",
+                    "novel_centres",
                     "list",
-                    "[min, max] number of bumps per scene",
-                    default=[1, 2],
-                    item=Field("", "int", ge=1),
-                    length=2,
-                    check=_ordered(strict=False),
-                ),
-                Field("kappa", "float", "von Mises concentration", default=4.0, gt=0),
-                Field(
-                    "contrast",
-                    "list",
-                    "[lo, hi] bump amplitude range",
-                    default=[0.5, 1.0],
-                    item=Field("", "float", gt=0),
-                    length=2,
-                    check=_ordered(strict=False),
-                ),
-                Field("noise_sd", "float", "sd of the additive input noise", default=0.05, ge=0),
-                Field(
-                    "steps",
-                    "list",
-                    "rotations applied between frames",
-                    default=[1, -1],
-                    item=Field("", "int", check=_nonzero),
-                    min_length=1,
-                ),
-                Field(
-                    "p_new_scene",
-                    "float",
-                    "probability of a new scene per frame",
-                    default=0.2,
-                    ge=0,
-                    le=1,
-                ),
-                Field(
-                    "centres",
-                    "list",
-                    "[lo, hi] fraction of the ring for new bump centres",
-                    default=[0.0, 1.0],
+                    "[lo, hi]: also probe as many stimuli centred here (positions that "
+                    "development's new scenes never used; see world.centres)",
                     item=Field("", "float", ge=0, le=1),
                     length=2,
                     check=_ordered(strict=True),
                 ),
             ),
-        ),
-        Table("training", (Field("frames", "int", "training frames", True, ge=1),)),
-        Table(
-            "probe",
-            (Field("frames", "int", "held-out frames (learning frozen)", default=50, ge=1),),
         ),
         Table(
             "monitors",
@@ -333,6 +538,7 @@ SCENARIO = Table(
             ),
         ),
         CIRCUIT,
+        SYMMETRY,
     ),
 )
 
@@ -371,12 +577,32 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _unknown_key(key: str, allowed: Iterable[str]) -> str:
+def _unknown_key(key: str, allowed: Iterable[str], context: str = "") -> str:
+    """``context`` (e.g. "kind = 'torus'"): always list the allowed keys, for that context."""
     allowed = list(allowed)
     close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    if context:
+        return (
+            f"unknown key '{key}'{hint}; with {context} the allowed keys are: {', '.join(allowed)}"
+        )
     if close:
-        return f"unknown key '{key}' (did you mean '{close[0]}'?)"
+        return f"unknown key '{key}'{hint}"
     return f"unknown key '{key}'; allowed keys: {', '.join(allowed)}"
+
+
+_PLURALS = {"str": "strings", "int": "integers", "float": "numbers", "bool": "booleans"}
+_SINGULARS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false"}
+
+
+def _describe(f: Field) -> str:
+    """What a value of ``f`` looks like ("an integer", "a list of 2 integers")."""
+    if f.kind == "list" and f.item is not None:
+        n = f"{f.length} " if f.length is not None else ""
+        return f"a list of {n}{_PLURALS.get(f.item.kind, 'entries')}"
+    if f.kind == "choice" and f.choices:
+        return "one of " + ", ".join(repr(c) for c in f.choices)
+    return _SINGULARS.get(f.kind, f"a {f.kind}")
 
 
 def _fmt_bound(b: float) -> str:
@@ -428,6 +654,23 @@ def _validate_field(f: Field, raw: Any, path: str) -> Any:
             value = parse(raw, f.dimension)
         except QuantityError as e:
             raise Invalid(path, e.problem) from None
+    elif kind == "either":
+        errors: list[Invalid] = []
+        for option in f.options:
+            try:
+                value = _validate_field(option, raw, path)
+                break
+            except Invalid as e:
+                errors.append(e)
+        else:
+            # a list gets the error of the list option (e.g. a wrong length or item)
+            for option, e in zip(f.options, errors, strict=True):
+                if isinstance(raw, (list, tuple)) and option.kind == "list":
+                    raise e
+            described = " or ".join(_describe(o) for o in f.options)
+            raise Invalid(path, f"must be {described}, got {_show(raw)}")
+    elif kind == "any":
+        value = copy.deepcopy(raw)
     elif kind == "list":
         assert f.item is not None
         if not isinstance(raw, (list, tuple)):
@@ -460,7 +703,10 @@ def _validate(spec: Field | Table | TableList, raw: Any, path: str, partial: boo
     if not isinstance(raw, list):
         raise Invalid(path, f"must be a list of tables ([[{path}]]), got {_show(raw)}")
     if len(raw) < spec.min_length:
-        raise Invalid(path, f"needs at least {spec.min_length} {spec.item_name}s, got {len(raw)}")
+        plural = "" if spec.min_length == 1 else "s"
+        raise Invalid(
+            path, f"needs at least {spec.min_length} {spec.item_name}{plural}, got {len(raw)}"
+        )
     # Entries of a list are always complete (a [quick] list replaces the whole list).
     return [_validate_table(spec.table, t, _join(path, i), False) for i, t in enumerate(raw)]
 
@@ -468,6 +714,8 @@ def _validate(spec: Field | Table | TableList, raw: Any, path: str, partial: boo
 def _validate_table(spec: Table, raw: Any, path: str, partial: bool) -> dict:
     if not isinstance(raw, dict):
         raise Invalid(path, f"must be a table, got {_show(raw)}")
+    if spec.variants:
+        return _validate_variant_table(spec, raw, path, partial)
     for key in raw:
         if spec.get(key) is None:
             raise Invalid(_join(path, key), _unknown_key(key, spec.names))
@@ -479,7 +727,7 @@ def _validate_table(spec: Table, raw: Any, path: str, partial: bool) -> dict:
         elif partial:
             continue
         elif isinstance(f, Table):
-            out[f.name] = _validate_table(f, {}, p, partial)
+            out[f.name] = None if f.optional else _validate_table(f, {}, p, partial)
         elif isinstance(f, TableList):
             if f.required:
                 raise Invalid(p, f"missing required list of tables [[{p}]]")
@@ -487,9 +735,54 @@ def _validate_table(spec: Table, raw: Any, path: str, partial: bool) -> dict:
         elif f.required:
             raise Invalid(p, "missing required field")
         elif f.default is None:
-            out[f.name] = None
+            if not spec.omit_missing:
+                out[f.name] = None
         else:
             out[f.name] = _validate_field(f, copy.deepcopy(f.default), p)
+    return out
+
+
+def _variant_of(spec: Table, raw: dict, path: str, partial: bool) -> Table | None:
+    """The plain table of ``raw``'s kind; None when the kind is absent in a partial table."""
+    assert spec.key is not None
+    key_field = spec.get(spec.key)
+    assert isinstance(key_field, Field)
+    if spec.key in raw:
+        kind = _validate_field(key_field, raw[spec.key], _join(path, spec.key))
+    elif partial:
+        return None
+    elif key_field.required:
+        raise Invalid(_join(path, spec.key), "missing required field")
+    else:
+        kind = key_field.default
+    return spec.variant(kind)
+
+
+def _validate_variant_table(spec: Table, raw: dict, path: str, partial: bool) -> dict:
+    concrete = _variant_of(spec, raw, path, partial)
+    if concrete is not None:
+        for key in raw:
+            if concrete.get(key) is None:
+                context = f"{spec.key} = {_show(raw[spec.key])}"
+                raise Invalid(_join(path, key), _unknown_key(key, concrete.names, context))
+        return _validate_table(concrete, raw, path, partial)
+    # A partial table without its kind (e.g. [quick.world]): each key must suit some kind.
+    union = spec.union()
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        specs = [spec.get(key)] if spec.get(key) is not None else []
+        specs += [f for _, extra in spec.variants for f in extra if f.name == key]
+        if not specs:
+            raise Invalid(_join(path, key), _unknown_key(key, union.names))
+        errors: list[Invalid] = []
+        for f in [f for i, f in enumerate(specs) if all(f is not g for g in specs[:i])]:
+            try:
+                out[key] = _validate(f, value, _join(path, key), partial)
+                break
+            except Invalid as e:
+                errors.append(e)
+        else:
+            raise errors[0]
     return out
 
 
@@ -537,15 +830,76 @@ def _check_layers(cfg: dict) -> None:
 
 
 def _check_world_size(cfg: dict) -> None:
+    world = cfg["world"]
     layer0 = cfg["circuit"]["layers"][0]
     units = math.prod(layer0["shape"]) * layer0["channels"]
-    if units != cfg["world"]["channels"]:
-        shape = " x ".join(str(s) for s in layer0["shape"])
+    shape = " x ".join(str(s) for s in layer0["shape"])
+    size = f"the size of circuit layer 0 (shape {shape} x channels {layer0['channels']} = {units})"
+    if world["kind"] == "ring":
+        if units != world["channels"]:
+            raise Invalid("world.channels", f"must equal {size}, got {world['channels']}")
+        return
+    # torus: one pixel per sensory unit, laid out as layer 0
+    h, w = world["shape"]
+    if units != h * w:
+        raise Invalid("world.shape", f"H x W must equal {size}, got {h} x {w} = {h * w}")
+    if layer0["layout"] != "torus":
         raise Invalid(
-            "world.channels",
-            f"must equal the size of circuit layer 0 (shape {shape} x channels "
-            f"{layer0['channels']} = {units}), got {cfg['world']['channels']}",
+            "circuit.layers.0.layout",
+            f"a torus world needs a 'torus' sensory layer, got '{layer0['layout']}'",
         )
+    if list(layer0["shape"]) != [h, w]:
+        raise Invalid(
+            "world.shape",
+            f"must equal circuit layer 0's shape [{shape.replace(' x', ',')}], "
+            f"got {_show(world['shape'])}",
+        )
+
+
+def _layout(layer: dict) -> Layout:
+    return Layout(layer["layout"], tuple(layer["shape"]), layer["channels"])
+
+
+def _check_symmetry(cfg: dict) -> None:
+    sym = cfg.get("symmetry")
+    if sym is None:
+        return
+    layers = cfg["circuit"]["layers"]
+    n = len(layers)
+    if sym["evidence_weights"] is None:
+        sym["evidence_weights"] = [1.0] + [0.0] * (n - 1)
+    elif len(sym["evidence_weights"]) != n:
+        raise Invalid(
+            "symmetry.evidence_weights",
+            f"needs one weight per circuit layer ({n}), got {_show(sym['evidence_weights'])}",
+        )
+    layouts = [_layout(layer) for layer in layers]
+    seen: dict[str, int] = {}
+    for i, cand in enumerate(sym["candidates"]):
+        p = f"symmetry.candidates.{i}"
+        if cand["name"] in seen:
+            raise Invalid(
+                f"{p}.name",
+                f"duplicate candidate name {_show(cand['name'])} "
+                f"(already used by candidate {seen[cand['name']]})",
+            )
+        seen[cand["name"]] = i
+        spec = {k: v for k, v in cand.items() if k != "name"}
+        try:
+            transformation(layouts[0], spec)
+        except (ValueError, TypeError) as e:
+            raise Invalid(
+                p, f"candidate '{cand['name']}' is not a valid transformation: {e}"
+            ) from None
+        for l, layout in enumerate(layouts[1:], start=1):
+            try:
+                transformation(layout, rescale_spec(spec, layouts[0], layout))
+            except (ValueError, TypeError) as e:
+                raise Invalid(
+                    p,
+                    f"candidate '{cand['name']}' cannot be carried to circuit layer {l} "
+                    f"({layout.kind} {list(layout.shape)} x {layout.channels} channels): {e}",
+                ) from None
 
 
 def _check_timing(cfg: dict) -> None:
@@ -561,12 +915,13 @@ def _check_timing(cfg: dict) -> None:
 def _check_monitors(cfg: dict) -> None:
     n = len(cfg["circuit"]["layers"])
     for i, var in enumerate(cfg["monitors"]["variables"]):
-        layer = int(_MONITOR_RE.match(var)[1])  # type: ignore[index]
-        if layer >= n:
+        try:
+            layer, _ = parse_monitor_name(var, n)
+        except ValueError as error:
+            raise Invalid(f"monitors.variables.{i}", str(error)) from None
+        if layer < 0 and cfg.get("symmetry") is None:
             raise Invalid(
-                f"monitors.variables.{i}",
-                f"layer {layer} does not exist (the circuit has layers 0..{n - 1}), got "
-                f"{_show(var)}",
+                f"monitors.variables.{i}", f"'{var}' needs a [symmetry] section (no candidates)"
             )
 
 
@@ -575,6 +930,7 @@ CHECKS: list[Callable[[dict], None]] = [
     _check_world_size,
     _check_timing,
     _check_monitors,
+    _check_symmetry,
 ]
 
 
@@ -724,10 +1080,18 @@ def _apply_override(raw: dict, text: str, spec: Table) -> str:
     for i, part in enumerate(parts):
         path = ".".join(parts[: i + 1])
         last = i == len(parts) - 1
+        context = ""
+        if isinstance(node_spec, Table) and node_spec.variants:
+            kind = node.get(node_spec.key) if isinstance(node, dict) else None
+            if kind in node_spec.kinds:
+                context = f"{node_spec.key} = {_show(kind)}"
+                node_spec = node_spec.variant(kind)
+            else:
+                node_spec = node_spec.union()
         if isinstance(node_spec, Table):
             child = node_spec.get(part)
             if child is None:
-                raise fail(path, _unknown_key(part, node_spec.names))
+                raise fail(path, _unknown_key(part, node_spec.names, context))
             if not isinstance(node, dict):
                 raise fail(".".join(parts[:i]), f"is not a table, got {_show(node)}")
             if last:
@@ -796,6 +1160,20 @@ def _run(spec: Table, raw: Any, prefix: str, partial: bool, sources: Callable[[s
     return cfg
 
 
+def _with_kinds(quick_raw: Any, raw: dict) -> Any:
+    """``quick_raw`` where its kind-specific tables (``[quick.world]``) that do not set their
+    kind take the scenario's, so that their keys are checked for that kind."""
+    if not isinstance(quick_raw, dict):
+        return quick_raw
+    out = dict(quick_raw)
+    for spec in QUICK.fields:
+        if isinstance(spec, Table) and spec.key and isinstance(out.get(spec.name), dict):
+            base = raw.get(spec.name)
+            if spec.key not in out[spec.name] and isinstance(base, dict) and spec.key in base:
+                out[spec.name] = {spec.key: base[spec.key], **out[spec.name]}
+    return out
+
+
 def load_scenario(
     name_or_path: str | Path, *, overrides: Sequence[str] = (), quick: bool = False
 ) -> dict:
@@ -821,7 +1199,7 @@ def load_scenario(
     # Check the scenario's own keys before looking at the model file.
     _run(SCENARIO_FILE, raw, "", True, sources)
     if quick_raw is not None:
-        _run(QUICK, quick_raw, "quick", True, sources)
+        _run(QUICK, _with_kinds(quick_raw, raw), "quick", True, sources)
     if "model" not in raw:
         raise ConfigError("missing required field", path="model", source=shown)
 

@@ -479,10 +479,13 @@ def channel_map(channels: int, spec: str | Sequence[int] | Perm | None = None) -
     ``spec``: None or "identity"; "mirror" (``c -> -c mod C``, an orientation's mirror image
     under a reflection); "rotate90" (``c -> c + C/2 mod C``, a 90-degree rotation of C
     orientation channels covering 180 degrees; C even); an explicit sequence of images; or
-    a Perm.
+    a Perm. A named map on a single channel (a plain image, with no orientation to map)
+    is the identity, so one candidate spec serves the sensory layer and feature layers.
     """
     c = np.arange(channels)
     if spec is None or (isinstance(spec, str) and spec == "identity"):
+        return Perm(c, "id")
+    if isinstance(spec, str) and channels == 1 and spec in CHANNEL_MAPS:
         return Perm(c, "id")
     if isinstance(spec, Perm):
         perm = spec

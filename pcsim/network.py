@@ -118,7 +118,9 @@ def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
         )
     layer = int(head[1:])
     if layer >= n_layers:
-        raise ValueError(f"monitor '{name}': the circuit has layers 0..{n_layers - 1}")
+        raise ValueError(
+            f"monitor '{name}': layer {layer} does not exist (layers 0..{n_layers - 1})"
+        )
     top = n_layers - 1
     if (var in ("eps", "mu") and layer == top) or (var in ("fb", "sym") and layer == 0):
         raise ValueError(f"monitor '{name}': layer {layer} has no variable '{var}'")

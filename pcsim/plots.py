@@ -134,7 +134,6 @@ def free_energy(outcome: Outcome):
     for condition, result in outcome.results.items():
         series = analysis.energy_series(outcome.development, outcome.plan, result)
         colour = COLOURS[condition]
-        lam = outcome.development.symmetry.lam if condition == "symmetry" else 0.0
         ax.plot(
             np.convolve(series["F_pc"], kernel, "valid"),
             color=colour,
@@ -147,7 +146,7 @@ def free_energy(outcome: Outcome):
                 color=colour,
                 lw=1,
                 ls="--",
-                label=f"S (lambda S = {lam:g} S)",
+                label=f"S, {label(outcome, condition)}",
             )
     ax.set_yscale("log")
     ax.set_xlabel("development frame")

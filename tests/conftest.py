@@ -79,7 +79,12 @@ def symmetric_case():
         {"name": "random", "kind": "random", "seed": 3},
     ]
     prior = symmetry_prior(
-        spec, candidates, lam=0.5, beta=5.0, theta=0.5, tau_dev=0.2 * second,
+        spec,
+        candidates,
+        lam=0.5,
+        beta=5.0,
+        theta=0.5,
+        tau_dev=0.2 * second,
         evidence_weights=(1.0, 0.3, 0.2),
     )
     proto = protocol()

@@ -8,9 +8,13 @@ import tomllib
 import numpy as np
 import pytest
 
-from pcsim import cli, config, experiment, results
+from pcsim import analysis, cli, config, results
 
-SMALL = ["--set", "training.frames=12", "--set", "probe.frames=4"]
+SMALL = [
+    "--set", "training.frames=12", "--set", "probe.frames=4",
+    "--set", "symmetry.checkpoints=1", "--set", "symmetry.probe_stimuli=2",
+]  # fmt: skip
+N_FRAMES = 12 + 2 * 2 * 3 + 4 + 4  # development, 2 probes of 2 x (1 + 2 generators), held-out
 
 
 def run(argv: list[str]) -> int:
@@ -31,16 +35,27 @@ def test_run_writes_every_file(tmp_path, capsys):
     assert info["status"] == "complete"
     assert info["backend"] == "numpy" and info["seed"] == 1
     assert set(info["versions"]) >= {"pcsim", "brian2", "numpy"}
-    assert info["timings_s"]["simulate"] > 0 and info["timings_s"]["compile"] >= 0
+    assert info["conditions"] == ["symmetry", "baseline"]
+    for timing in info["timings_s"].values():
+        assert timing["simulate"] > 0 and timing["compile"] >= 0
     resolved = config.load_resolved(out / "config.toml")
     assert resolved["training"]["frames"] == 12 and resolved["backend"] == "numpy"
     metrics = json.loads((out / "metrics.json").read_text())
-    assert 0 < metrics["heldout_prediction_error"] < 2
-    assert len(metrics["training_prediction_error"]["mean"]) == 10
-    traces = np.load(out / "traces.npz")
-    assert traces["frame_end/L0.eps"].shape == (16, 32)
-    assert traces["W1"].shape == (32, 16)
-    for name in ("receptive_fields", "prediction_error", "example_predictions"):
+    for block in (metrics, metrics["baseline"]):
+        assert 0 < block["heldout_prediction_error"] < 2
+        assert 0 < block["transformed_heldout_prediction_error"] < 2
+        assert len(block["training_prediction_error"]["mean"]) == 10
+        assert set(block["equivariance_error"]["L1"]) == {"rotate+1", "rotate-1"}
+        assert block["effective_group"]["true_order"] == 32
+        assert len(block["series"]["F_pc"]) == len(block["series"]["S"]) == 12
+    assert "equivariance_error_ratio_L1" in metrics["comparison"]
+    for condition in ("symmetry", "baseline"):
+        traces = np.load(out / f"traces_{condition}.npz")
+        assert traces["frame_end/L0.eps"].shape == (N_FRAMES, 32)
+        assert traces["W1"].shape == (32, 32)
+    figures = ("receptive_fields", "prediction_error", "example_predictions", "free_energy",
+               "equivariance", "effective_group")  # fmt: skip
+    for name in figures:
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(out.rglob(".*.tmp"))
 
@@ -56,13 +71,18 @@ def test_same_seed_gives_identical_metrics_and_new_seed_differs(tmp_path):
     assert a["heldout_prediction_error"] != c["heldout_prediction_error"]
 
 
-def test_quick_run_learns_to_predict(tmp_path):
-    """Plain PC on the ring: the error on unseen scenes falls over development."""
-    out = tmp_path / "quick"
-    assert run(["run", "ring", "--quick", "--backend", "numpy", "--out", str(out), "--quiet"]) == 0
+def test_development_learns_to_predict(tmp_path):
+    """On the ring, with and without the prior, the prediction error falls over
+    development and held-out scenes are predicted far better than by silence (1.0)."""
+    out = tmp_path / "dev"
+    argv = ["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet"]
+    argv += ["--set", "training.frames=150", "--set", "symmetry.checkpoints=1"]
+    assert run(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["last_block_prediction_error"] < 0.5 * metrics["first_block_prediction_error"]
-    assert metrics["heldout_prediction_error"] < 0.3
+    for block in (metrics, metrics["baseline"]):
+        course = block["training_prediction_error"]["mean"]
+        assert course[-1] < 0.5 * course[0]
+        assert block["heldout_prediction_error"] < 0.3
 
 
 def test_unknown_scenario_is_a_clear_error(capsys):
@@ -95,7 +115,7 @@ def test_divergence_stops_with_error_and_keeps_files(tmp_path, capsys):
     assert "diverged" in err and "layer" in err and "ms" in err
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "failed" and "DivergenceError" in info["error"]
-    assert (out / "config.toml").exists() and (out / "traces.npz").exists()
+    assert (out / "config.toml").exists() and (out / "traces_symmetry.npz").exists()
     assert not (out / "metrics.json").exists()
 
 
@@ -103,7 +123,7 @@ def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatc
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "compute_metrics", interrupted)
+    monkeypatch.setattr(analysis, "outcome_metrics", interrupted)
     out = tmp_path / "int"
     assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 130
     info = json.loads((out / "run.json").read_text())
@@ -130,10 +150,12 @@ def test_quick_run_cpp_standalone_agrees_with_numpy(tmp_path):
     outs = {b: tmp_path / b for b in ("numpy", "cpp_standalone")}
     for backend, out in outs.items():
         assert run(["run", "ring", "--quick", "--backend", backend, "--out", str(out), "-q"]) == 0
-    got = np.load(outs["cpp_standalone"] / "traces.npz")
-    want = np.load(outs["numpy"] / "traces.npz")
-    for key in ("frame_end/L0.eps", "frame_end/L1.r", "W1"):
-        scale = np.abs(want[key]).max()
-        assert np.abs(got[key] - want[key]).max() <= 1e-6 * scale, key
+    for condition in ("symmetry", "baseline"):
+        got = np.load(outs["cpp_standalone"] / f"traces_{condition}.npz")
+        want = np.load(outs["numpy"] / f"traces_{condition}.npz")
+        for key in ("frame_end/L0.eps", "frame_end/L1.r", "frame_end/cand.prior", "W1"):
+            scale = np.abs(want[key]).max()
+            assert np.abs(got[key] - want[key]).max() <= 1e-6 * scale, key
     a, b = (json.loads((o / "metrics.json").read_text()) for o in outs.values())
     assert a["heldout_prediction_error"] == pytest.approx(b["heldout_prediction_error"], rel=1e-6)
+    assert a["effective_group"] == b["effective_group"]

@@ -436,3 +436,311 @@ def test_schema_is_extensible():
     """A new section is one Table entry; other engineers rely on this shape."""
     assert isinstance(cfgmod.SCENARIO.get("world"), cfgmod.Table)
     assert cfgmod.CIRCUIT.get("layers").min_length == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The torus world and the [symmetry] section
+# ---------------------------------------------------------------------------------------------
+
+TORUS_SCENARIO = {
+    "description": "torus test scenario",
+    "model": "model.toml",
+    "backend": "numpy",
+    "world": {"kind": "torus", "shape": [6, 6], "frame_duration": "20 ms"},
+    "training": {"frames": 10},
+    "symmetry": {
+        "candidates": [
+            {"name": "right", "kind": "shift", "by": [0, 2]},
+            {"name": "flip", "kind": "reflect", "axis": "x", "channels": "mirror"},
+            {"name": "noise", "kind": "random", "seed": 3},
+            {"name": "id", "kind": "identity"},
+        ]
+    },
+    "quick": {"symmetry": {"checkpoints": 2}, "world": {"bars": [1, 1]}},
+}
+TORUS_MODEL = {
+    "circuit": {
+        "tau_r": "10 ms",
+        "eta": "1 Hz",
+        "layers": [
+            {"layout": "torus", "shape": [6, 6]},
+            {"layout": "torus", "shape": [3, 3], "channels": 2},
+            {"layout": "torus", "shape": [3, 3]},
+        ],
+    }
+}
+
+
+def write_torus(tmp_path: Path, scenario=None, model=None) -> Path:
+    return write(
+        tmp_path,
+        TORUS_SCENARIO if scenario is None else scenario,
+        TORUS_MODEL if model is None else model,
+    )
+
+
+def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
+    cfg = load_scenario(write_torus(tmp_path))
+    assert cfg["world"] == {
+        "kind": "torus",
+        "shape": [6, 6],
+        "frame_duration": 20 * ms,
+        "bars": [1, 2],
+        "orientations": 4,
+        "bar_length": 2.5,
+        "bar_width": 0.7,
+        "contrast": [0.5, 1.0],
+        "noise_sd": 0.05,
+        "steps": [[0, 1], [1, 0], [0, -1], [-1, 0]],
+        "p_new_scene": 0.2,
+        "centres": [0.0, 1.0],
+    }
+    sym = cfg["symmetry"]
+    assert sym["lam"] == 1.0 and sym["beta"] == 200.0 and sym["theta"] == 0.02
+    assert sym["tau_dev"] == 2 * second and sym["pi_min"] == 0.05
+    assert sym["checkpoints"] == 5 and sym["probe_stimuli"] == 8
+    assert sym["evidence_weights"] == [1.0, 0.0, 0.0]  # filled in from the circuit
+    # candidates are pcsim.groups specs plus a name: absent optional keys are left out
+    assert sym["candidates"] == [
+        {"name": "right", "kind": "shift", "by": [0, 2]},
+        {"name": "flip", "kind": "reflect", "axis": "x", "channels": "mirror"},
+        {"name": "noise", "kind": "random", "seed": 3},
+        {"name": "id", "kind": "identity"},
+    ]
+
+
+def test_symmetry_is_optional_and_quick_can_override_it(tmp_path):
+    assert load_scenario(write(tmp_path))["symmetry"] is None
+    cfg = load_scenario(write_torus(tmp_path), quick=True)
+    assert cfg["symmetry"]["checkpoints"] == 2 and cfg["symmetry"]["lam"] == 1.0
+    assert cfg["world"]["bars"] == [1, 1]
+    sc = changed(TORUS_SCENARIO, "symmetry.lam", 0.5)
+    sc = changed(sc, "symmetry.evidence_weights", [1.0, 0.5, 0])
+    cfg = load_scenario(write_torus(tmp_path, sc), overrides=["symmetry.beta=50"])
+    assert cfg["symmetry"]["lam"] == 0.5 and cfg["symmetry"]["beta"] == 50.0
+    assert cfg["symmetry"]["evidence_weights"] == [1.0, 0.5, 0.0]
+    # a ring scenario with a prior on its ring
+    sc = changed(SCENARIO, "symmetry", {"candidates": [{"name": "r1", "kind": "rotate", "by": 2}]})
+    cfg = load_scenario(write(tmp_path, sc))
+    assert cfg["symmetry"]["candidates"] == [{"name": "r1", "kind": "rotate", "by": 2}]
+
+
+def test_torus_and_symmetry_round_trip(tmp_path):
+    for cfg in (load_scenario(write(tmp_path)), load_scenario(write_torus(tmp_path))):
+        out = tmp_path / "resolved.toml"
+        out.write_text(dump_toml(cfg))
+        assert load_resolved(out) == cfg
+
+
+def test_quick_world_without_kind_is_checked_per_key(tmp_path):
+    sc = changed(TORUS_SCENARIO, "quick.world", {"noise_sd": 0.1, "shape": [6, 6]})
+    assert load_scenario(write_torus(tmp_path, sc), quick=True)["world"]["noise_sd"] == 0.1
+    sc = changed(TORUS_SCENARIO, "quick.world", {"orientation": 3})
+    assert_error(
+        error_of(write_torus(tmp_path, sc)),
+        "scenario.toml",
+        "quick.world.orientation",
+        "did you mean 'orientations'?",
+    )
+    sc = changed(TORUS_SCENARIO, "quick.world", {"steps": [[0, 0]]})
+    assert_error(
+        error_of(write_torus(tmp_path, sc)),
+        "scenario.toml",
+        "quick.world.steps.0",
+        "must not be [0, 0]",
+    )
+    # without any kind (a scenario that misses world.kind): a key any kind accepts passes
+    sc = changed(TORUS_SCENARIO, "world.kind", delete=True)
+    sc = changed(sc, "quick.world", {"steps": [[0, 1]]})
+    assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", "world.kind", "missing")
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "key", "problems"),
+    [
+        ("world.shape", None, "world.shape", ["missing required field"]),
+        ("world.shape", [2, 18], "world.shape.0", ["must be >= 3, got 2"]),
+        ("world.shape", [6], "world.shape", ["must be a list of 2 entries"]),
+        ("world.shape", [6, 7], "world.shape", ["H x W must equal", "= 36), got 6 x 7 = 42"]),
+        ("world.shape", [4, 9], "world.shape", ["must equal circuit layer 0's shape [6, 6]"]),
+        ("world.steps", [[0, 0]], "world.steps.0", ["must not be [0, 0]"]),
+        ("world.steps", [[0, 1, 2]], "world.steps.0", ["must be a list of 2 entries"]),
+        ("world.steps", [], "world.steps", ["at least 1 entry"]),
+        ("world.steps", [1, -1], "world.steps.0", ["must be a list, got 1"]),
+        ("world.orientations", 1, "world.orientations", ["must be >= 2, got 1"]),
+        ("world.bar_length", 0.0, "world.bar_length", ["must be > 0"]),
+        ("world.bar_width", -1, "world.bar_width", ["must be > 0"]),
+        ("world.bars", [2, 1], "world.bars", ["min <= max"]),
+        ("world.centres", [0.5, 0.2], "world.centres", ["lo < hi"]),
+        (
+            "world.channels",
+            36,
+            "world.channels",
+            ["unknown key 'channels'", 'with kind = "torus" the allowed keys are', "shape"],
+        ),
+        (
+            "world.orientation",
+            4,
+            "world.orientation",
+            ["(did you mean 'orientations'?)", "bar_length", "bar_width"],
+        ),
+        ("world.kind", None, "world.kind", ["missing required field"]),
+        ("world.kind", "disc", "world.kind", ["must be one of 'ring', 'torus', got 'disc'"]),
+    ],
+)
+def test_torus_world_errors(tmp_path, where, value, key, problems):
+    sc = changed(TORUS_SCENARIO, where, value, delete=value is None)
+    assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", key, *problems)
+
+
+def test_ring_world_keys_stay_ring_specific(tmp_path):
+    sc = changed(SCENARIO, "world.channels", delete=True)
+    assert_error(error_of(write(tmp_path, sc)), "scenario.toml", "world.channels", "missing")
+    sc = changed(SCENARIO, "world.shape", [8, 1])
+    assert_error(
+        error_of(write(tmp_path, sc)),
+        "scenario.toml",
+        "world.shape",
+        "unknown key 'shape'",
+        'with kind = "ring" the allowed keys are',
+        "kappa",
+    )
+
+
+def test_torus_world_needs_a_torus_sensory_layer(tmp_path):
+    model = changed(TORUS_MODEL, "circuit.layers.0", {"layout": "ring", "shape": [36]})
+    sc = changed(TORUS_SCENARIO, "symmetry", delete=True)
+    assert_error(
+        error_of(write_torus(tmp_path, sc, model)),
+        "model.toml",
+        "circuit.layers.0.layout",
+        "a torus world needs a 'torus' sensory layer, got 'ring'",
+    )
+
+
+def test_override_unknown_key_names_the_kind(tmp_path):
+    msg = error_of(write_torus(tmp_path), overrides=["world.kappa=3"])
+    assert_error(msg, "--set world.kappa=3", "world.kappa", 'with kind = "torus"', "bar_width")
+    cfg = load_scenario(write_torus(tmp_path), overrides=["world.steps.0=[2,0]"])
+    assert cfg["world"]["steps"][0] == [2, 0]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "key", "problems"),
+    [
+        ("symmetry.lam", -1.0, "symmetry.lam", ["must be >= 0, got -1.0"]),
+        ("symmetry.beta", 0, "symmetry.beta", ["must be > 0"]),
+        ("symmetry.theta", 0.0, "symmetry.theta", ["must be > 0"]),
+        ("symmetry.tau_dev", 2, "symmetry.tau_dev", ["needs a unit"]),
+        ("symmetry.tau_dev", "0 s", "symmetry.tau_dev", ["must be > 0"]),
+        ("symmetry.pi_min", 1.0, "symmetry.pi_min", ["must be < 1"]),
+        ("symmetry.pi_min", 0.0, "symmetry.pi_min", ["must be > 0"]),
+        ("symmetry.checkpoints", -1, "symmetry.checkpoints", ["must be >= 0"]),
+        ("symmetry.probe_stimuli", 0, "symmetry.probe_stimuli", ["must be >= 1"]),
+        (
+            "symmetry.evidence_weights",
+            [1.0, 0.0],
+            "symmetry.evidence_weights",
+            ["one weight per circuit layer (3)", "got [1.0, 0.0]"],
+        ),
+        ("symmetry.evidence_weights", [1, -1, 0], "symmetry.evidence_weights.1", [">= 0"]),
+        ("symmetry.lamda", 1.0, "symmetry.lamda", ["did you mean 'lam'?"]),
+        ("symmetry.candidates", [], "symmetry.candidates", ["at least 1 candidate, got 0"]),
+        (
+            "symmetry.candidates",
+            None,
+            "symmetry.candidates",
+            ["missing required list of tables [[symmetry.candidates]]"],
+        ),
+        ("symmetry.candidates.0.name", None, "symmetry.candidates.0.name", ["missing required"]),
+        (
+            "symmetry.candidates.2.name",
+            "right",
+            "symmetry.candidates.2.name",
+            ['duplicate candidate name "right"', "candidate 0"],
+        ),
+        (
+            "symmetry.candidates.0.kind",
+            "spin",
+            "symmetry.candidates.0.kind",
+            ["must be one of 'identity', 'rotate', 'shift'", "got 'spin'"],
+        ),
+        (
+            "symmetry.candidates.0.axis",
+            "x",
+            "symmetry.candidates.0.axis",
+            ["unknown key 'axis'", 'with kind = "shift" the allowed keys are: name, kind, by'],
+        ),
+        ("symmetry.candidates.0.bye", 1, "symmetry.candidates.0.bye", ["did you mean 'by'?"]),
+        (
+            "symmetry.candidates.0.by",
+            1.5,
+            "symmetry.candidates.0.by",
+            ["must be an integer or a list of 2 integers, got 1.5"],
+        ),
+        ("symmetry.candidates.0.by", [1], "symmetry.candidates.0.by", ["list of 2 entries"]),
+        ("symmetry.candidates.1.axis", "z", "symmetry.candidates.1.axis", ["'x', 'y'"]),
+        (
+            "symmetry.candidates.1.channels",
+            3,
+            "symmetry.candidates.1.channels",
+            ["must be a string or a list of integers, got 3"],
+        ),
+        (
+            "symmetry.candidates.0.by",
+            None,
+            "symmetry.candidates.0",
+            ["candidate 'right' is not a valid transformation", "needs 'by'"],
+        ),
+        (
+            "symmetry.candidates.1.axis",
+            None,
+            "symmetry.candidates.1",
+            ["candidate 'flip' is not a valid transformation", "needs 'axis'"],
+        ),
+        (
+            "symmetry.candidates.1.channels",
+            "spin",
+            "symmetry.candidates.1",
+            ["'flip' is not a valid transformation", "unknown channel map 'spin'"],
+        ),
+    ],
+)
+def test_symmetry_errors(tmp_path, where, value, key, problems):
+    sc = changed(TORUS_SCENARIO, where, value, delete=value is None)
+    assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", key, *problems)
+
+
+def test_candidate_kind_must_suit_the_sensory_layout(tmp_path):
+    sc = changed(TORUS_SCENARIO, "symmetry.candidates.0", {"name": "r", "kind": "rotate", "by": 1})
+    assert_error(
+        error_of(write_torus(tmp_path, sc)),
+        "scenario.toml",
+        "symmetry.candidates.0",
+        "candidate 'r' is not a valid transformation",
+        "ring layout",
+    )
+
+
+def test_candidate_must_carry_to_every_layer(tmp_path):
+    # a 1-pixel shift of the 6 x 6 sheet is half a position of the 3 x 3 layer 1
+    sc = changed(TORUS_SCENARIO, "symmetry.candidates.0.by", [0, 1])
+    assert_error(
+        error_of(write_torus(tmp_path, sc)),
+        "scenario.toml",
+        "symmetry.candidates.0",
+        "candidate 'right' cannot be carried to circuit layer 1 (torus [3, 3] x 2 channels)",
+        "whole number",
+    )
+    # a geometric candidate cannot reach a ring layer 2
+    model = changed(TORUS_MODEL, "circuit.layers.2", {"layout": "ring", "shape": [4]})
+    sc = changed(
+        TORUS_SCENARIO, "symmetry.candidates", [{"name": "s", "kind": "shift", "by": [2, 0]}]
+    )
+    assert_error(
+        error_of(write_torus(tmp_path, sc, model)),
+        "scenario.toml",
+        "symmetry.candidates.0",
+        "cannot be carried to circuit layer 2 (ring [4] x 1 channels)",
+        "from a torus layout to a ring layout",
+    )

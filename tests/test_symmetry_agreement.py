@@ -36,9 +36,10 @@ def run_backend(backend: str):
     check(result, reference)
     baseline_inputs = dataclasses.replace(inputs, lam=0.0)
     baseline = sim.run(baseline_inputs)
-    check(baseline, oracle.simulate(
-        spec, proto, baseline_inputs, monitors=SYMMETRY_MONITORS, symmetry=prior
-    ))
+    check(
+        baseline,
+        oracle.simulate(spec, proto, baseline_inputs, monitors=SYMMETRY_MONITORS, symmetry=prior),
+    )
     return result, baseline
 
 
