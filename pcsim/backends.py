@@ -6,10 +6,13 @@ standalone devices ``cpp_standalone`` (C++/OpenMP) and ``cuda_standalone`` (Bria
 
 from __future__ import annotations
 
+import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import brian2
+import numpy as np
 from brian2 import prefs
 
 from pcsim.errors import BackendError
@@ -23,11 +26,14 @@ FLOAT_DTYPES = ("float64", "float32")
 @dataclass(frozen=True)
 class BackendOptions:
     """How to run: ``name`` in BACKENDS, OpenMP ``threads`` (cpp_standalone; 0 = Brian2's
-    default), ``float_dtype`` of state variables."""
+    default), ``float_dtype`` of state variables, and for cuda_standalone the GPU's
+    ``compute_capability`` (9.0: H100/H200; the GPU is never probed, so that projects
+    build on machines without one)."""
 
     name: str = "numpy"
     threads: int = 0
     float_dtype: str = "float64"
+    compute_capability: float = 9.0
 
     def __post_init__(self) -> None:
         if self.name not in BACKENDS:
@@ -44,17 +50,24 @@ class BackendOptions:
         return self.name in STANDALONE_DEVICES
 
 
+#: C++ flags for standalone builds; C++17 because CUDA 13's CUB/Thrust need it.
+GCC_FLAGS = ["-w", "-O3", "-ffast-math", "-fno-finite-math-only", "-march=native", "-std=c++17"]
+NVCC_FLAGS = ["-w", "-use_fast_math", "-std=c++17"]
+
+
 def activate(options: BackendOptions) -> None:
     """Make ``options`` the active Brian2 device and preferences, starting from a clean
     device (so that a process can build several projects one after another).
     Must be called before the network's objects are created."""
-    import numpy as np
-
     prefs.core.default_float_dtype = getattr(np, options.float_dtype)
+    if options.float_dtype == "float32":  # Brian2's check of state values compares with 1e50
+        warnings.filterwarnings(
+            "ignore", "overflow encountered in cast", RuntimeWarning, "brian2.groups.group"
+        )
     if options.standalone:
-        if options.name == "cuda_standalone":
-            raise BackendError("cuda_standalone is not available yet in this version of pcsim")
         prefs.devices.cpp_standalone.openmp_threads = options.threads
+        if options.name == "cuda_standalone":
+            _cuda_preferences(options)
         brian2.set_device(options.name, build_on_run=False)
         brian2.get_device().reinit()
         brian2.get_device().activate(build_on_run=False)
@@ -63,25 +76,75 @@ def activate(options: BackendOptions) -> None:
         prefs.codegen.target = options.name
 
 
-def build_and_run(directory: Path, run_args: dict, *, report: bool) -> tuple[float, float]:
+def _cuda_preferences(options: BackendOptions) -> None:
+    """Every Brian2CUDA preference pcsim needs, set afresh (a build edits some lists in
+    place). cuRAND's headers and library come from the ``nvidia-curand`` package."""
+    try:
+        import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
+        import nvidia.cu13
+    except ImportError as error:
+        raise BackendError(
+            f"cuda_standalone needs brian2cuda and nvidia-curand ({error}); "
+            "install pcsim with its 'cuda' extra"
+        ) from error
+    curand = Path(nvidia.cu13.__path__[0])
+    cuda = prefs.devices.cuda_standalone.cuda_backend
+    cuda.detect_gpus = False
+    cuda.compute_capability = options.compute_capability
+    cuda.gpu_id = 0
+    cuda.cuda_runtime_version = 13.0
+    cuda.extra_compile_args_nvcc = list(NVCC_FLAGS)
+    prefs.codegen.cpp.extra_compile_args_gcc = list(GCC_FLAGS)
+    prefs.codegen.cpp.include_dirs = [str(curand / "include")]
+    prefs.codegen.cpp.library_dirs = [str(curand / "lib")]
+    prefs.codegen.cpp.runtime_library_dirs = [str(curand / "lib")]
+
+
+def _link_curand(directory: Path) -> None:
+    """The wheel ships ``libcurand.so.10`` only; the generated makefile links ``-lcurand``:
+    give the linker a ``libcurand.so`` inside the project directory."""
+    import nvidia.cu13
+
+    lib = Path(nvidia.cu13.__path__[0]) / "lib"
+    target = next(lib.glob("libcurand.so*"))
+    links = Path(directory) / "curand_link"
+    links.mkdir(parents=True, exist_ok=True)
+    (links / "libcurand.so").unlink(missing_ok=True)
+    (links / "libcurand.so").symlink_to(target)
+    prefs.codegen.cpp.library_dirs = [*prefs.codegen.cpp.library_dirs, str(links)]
+
+
+def build(directory: Path, options: BackendOptions, *, report: bool) -> float:
+    """Generate and compile the active standalone project in ``directory``; returns the
+    seconds it took. The binary is ``directory / "main"``."""
+    directory = Path(directory)
+    if options.name == "cuda_standalone":
+        _cuda_preferences(options)
+        _link_curand(directory)
+    start = time.perf_counter()
+    brian2.get_device().build(directory=str(directory), compile=True, run=False, with_output=report)
+    return time.perf_counter() - start
+
+
+def gpu_available() -> bool:
+    """Whether an NVIDIA GPU (driver device node) is present on this machine."""
+    return Path("/dev/nvidiactl").exists() or Path("/dev/nvidia0").exists()
+
+
+def build_and_run(
+    directory: Path, options: BackendOptions, run_args: dict, *, report: bool
+) -> tuple[float, float]:
     """Generate, compile and run the active standalone project in ``directory``.
 
     Returns (compile seconds, simulation seconds), the latter the binary's own run time.
     """
-    import time
-
-    device = brian2.get_device()
-    start = time.perf_counter()
-    device.build(directory=str(directory), compile=True, run=False, with_output=report)
-    compiled = time.perf_counter() - start
+    compiled = build(directory, options, report=report)
     return compiled, rerun(directory, run_args, report=report)
 
 
 def rerun(directory: Path, run_args: dict, *, report: bool) -> float:
     """Run the compiled standalone binary again with new ``run_args``; returns its run time
     in seconds (no recompilation)."""
-    import time
-
     device = brian2.get_device()
     start = time.perf_counter()
     device.run(directory=str(directory), with_output=report, run_args=run_args)

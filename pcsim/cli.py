@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from pcsim import config, experiment, results
-from pcsim.backends import BACKENDS
+from pcsim.backends import BACKENDS, STANDALONE_DEVICES
 from pcsim.errors import ConfigError, DivergenceError, PcsimError
 
 DEFAULT_RESULTS = Path("results")
@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config field, e.g. --set circuit.tau_r='20 ms' (repeatable)",
     )
     run.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
+    run.add_argument(
+        "--build-only",
+        action="store_true",
+        help="standalone backends: generate and compile the project, do not run it "
+        "(cuda_standalone builds without a GPU)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -75,6 +81,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = config.load_scenario(args.scenario, overrides=overrides, quick=args.quick)
     out = output_directory(args.out, cfg["name"])
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    if args.build_only:
+        if cfg["backend"] not in STANDALONE_DEVICES:
+            raise ConfigError(
+                f"--build-only needs a standalone backend, not '{cfg['backend']}'",
+                source="--build-only",
+            )
+        say(f"pcsim: building '{cfg['name']}' for {cfg['backend']} in {out / 'build'}")
+        binary = experiment.build_scenario(cfg, out, report=not args.quiet)
+        say(f"pcsim: built {binary}")
+        return 0
     say(f"pcsim: running '{cfg['name']}' on {cfg['backend']} (seed {cfg['seed']}) -> {out}")
     start = time.perf_counter()
     metrics = experiment.run_scenario(cfg, out, report=not args.quiet)

@@ -146,6 +146,11 @@ class Development:
             symmetry=self.symmetry,
         )
 
+    def build(self, build_dir: Path, *, report: bool = False) -> Path:
+        """Generate and compile the standalone project of this development without
+        running it (a GPU is not needed to build for one); returns the binary's path."""
+        return self.simulator(self.plan(), build_dir, report).build()
+
     def run(
         self,
         *,

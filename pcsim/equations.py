@@ -158,7 +158,8 @@ def candidate_equations(n_layers: int) -> Equations:
     """Candidates k = 0..K (k = 0: the null hypothesis with fixed energy theta).
 
     ``prior`` is the developmental prior pi of DESIGN.md (``pi`` is a constant in Brian2).
-    ``E = sum_l w_l E_l``; ``weight = prior * exp(beta (theta - E))`` (clipped exponent),
+    ``E = sum_l w_l E_l``; ``weight = prior * exp(beta (theta - E))`` (exponent clipped to
+    +-80 so that float32 cannot overflow),
     whose sum over candidates ``Z`` normalises the responsibilities ``q = weight / Z``,
     i.e. q = softmax(log pi - beta E). ``prior`` relaxes to q with time constant tau_dev
     while ``gate`` is 1.
@@ -169,7 +170,7 @@ def candidate_equations(n_layers: int) -> Equations:
         f"""
         {energies}
         E = null*theta + (1 - null)*({total}) : 1
-        weight = prior * exp(clip(beta*(theta - E), -500, 500)) : 1
+        weight = prior * exp(clip(beta*(theta - E), -80, 80)) : 1
         dprior/dt = gate*(q - prior)/tau_dev : 1
         q : 1
         Z : 1 (linked)

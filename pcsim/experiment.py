@@ -121,6 +121,21 @@ def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
     return outcome.metrics
 
 
+def build_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> Path:
+    """Generate and compile the scenario's standalone project into ``out_dir/build``
+    without running it; writes config.toml and run.json; returns the binary's path."""
+    out_dir = Path(out_dir)
+    results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
+    dev = development_from_config(cfg)
+    info = run_info(cfg, dev)
+    start = time.perf_counter()
+    binary = dev.build(out_dir / "build", report=report)
+    info.update(status="built", binary=str(binary))
+    info["timings_s"]["build"] = time.perf_counter() - start
+    results.write_json(out_dir / "run.json", info)
+    return binary
+
+
 def save_traces(path: Path, plan: Plan, result: Result) -> None:
     """Recorded traces, frame-end states, stimuli and weights of one condition."""
     arrays = {"times": result.times, "frames": plan.inputs.frames, "plastic": plan.inputs.plastic}
@@ -132,4 +147,4 @@ def save_traces(path: Path, plan: Plan, result: Result) -> None:
     results.write_npz(path, arrays)
 
 
-__all__ = ["Outcome", "development_from_config", "run_scenario", "save_traces"]
+__all__ = ["Outcome", "build_scenario", "development_from_config", "run_scenario", "save_traces"]

@@ -71,6 +71,11 @@ class Protocol:
         return _ratio(self.interval, self.dt, "monitor interval", "dt")
 
     @property
+    def duration(self) -> brian2.Quantity:
+        """Simulated time: n_steps * dt."""
+        return self.n_steps * self.dt
+
+    @property
     def n_steps(self) -> int:
         """Time steps simulated: every frame, plus one step so that the end of the last
         frame is sampled."""

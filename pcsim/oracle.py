@@ -31,8 +31,11 @@ def simulate(
     frame_monitors: tuple[str, ...] = (),
     divergence_bound: float = 1e6,
     symmetry: SymmetrySpec | None = None,
+    dtype: str = "float64",
 ) -> Result:
-    """Integrate ``spec`` on ``inputs`` step by step; returns what a `Simulator` returns."""
+    """Integrate ``spec`` on ``inputs`` step by step; returns what a `Simulator` returns.
+    ``dtype`` ("float64" or "float32") is the precision of every state variable."""
+    dtype = np.dtype(dtype)
     phi, dphi = PHI[spec.nonlinearity]
     n_layers, top = spec.n_layers, spec.n_layers - 1
     dt = float(protocol.dt / second)
@@ -40,12 +43,12 @@ def simulate(
     eta = float(spec.eta * second)
     decay = float(spec.eta_decay * second)
     masks = [None] + [spec.mask(l) for l in range(1, n_layers)]
-    weights = [None] + [np.array(w, dtype=float) for w in inputs.weights]
+    weights = [None] + [np.array(w, dtype=dtype) for w in inputs.weights]
     precision = [layer.precision for layer in spec.layers]
-    zeros = [np.zeros(n) for n in spec.sizes]
+    zeros = [np.zeros(n, dtype=dtype) for n in spec.sizes]
     r, mu, eps, fb, m, sym = ([z.copy() for z in zeros] for _ in range(6))
     state = {"r": r, "mu": mu, "eps": eps, "fb": fb, "m": m, "sym": sym}
-    cand = _Candidates(symmetry, n_layers, inputs.lam) if symmetry else None
+    cand = _Candidates(symmetry, n_layers, inputs.lam, dtype) if symmetry else None
     if cand:
         state.update(cand.state)
     recorded = {name: parse_monitor_name(name, n_layers) for name in monitors}
@@ -69,7 +72,7 @@ def simulate(
                     for l in range(n_layers):
                         m[l] = r[l].copy()
                 frame = min(step // per_frame, protocol.n_frames - 1)  # start 0
-                r[0] = np.array(inputs.frames[frame], dtype=float)
+                r[0] = np.array(inputs.frames[frame], dtype=dtype)
                 gate = float(inputs.plastic[frame])
                 for layer in range(n_layers):  # start 1
                     values = [r[layer]] + ([eps[layer]] if layer < top else [])
@@ -124,14 +127,14 @@ def _read(state: dict, layer: int, var: str) -> np.ndarray:
 class _Candidates:
     """The candidate machinery of DESIGN.md section 2 (index 0: null hypothesis)."""
 
-    def __init__(self, symmetry: SymmetrySpec, n_layers: int, lam: float | None):
+    def __init__(self, symmetry: SymmetrySpec, n_layers: int, lam: float | None, dtype: np.dtype):
         self.sym = symmetry
         self.lam = symmetry.lam if lam is None else lam
         k = symmetry.n_candidates
         self.gathers = [symmetry.gather(l).reshape(k, -1) for l in range(n_layers)]
-        self.prior = np.full(k + 1, symmetry.prior0)
-        self.q = np.zeros(k + 1)
-        self.layer_energy = [np.zeros(k + 1) for _ in range(n_layers)]
+        self.prior = np.full(k + 1, symmetry.prior0, dtype=dtype)
+        self.q = np.zeros(k + 1, dtype=dtype)
+        self.layer_energy = [np.zeros(k + 1, dtype=dtype) for _ in range(n_layers)]
         self.s: list[np.ndarray] = [np.zeros(0)] * n_layers
         self.tau_dev = float(symmetry.tau_dev / second)
         self.state = {"q": self.q, "prior": self.prior}
@@ -139,13 +142,13 @@ class _Candidates:
 
     def energies(self, r: list[np.ndarray], m: list[np.ndarray]) -> None:
         """s_{l,k}, E_{l,k} (groups -5), Z (-4) and q (-3)."""
-        total = np.zeros(len(self.q))
+        total = np.zeros(len(self.q), dtype=self.q.dtype)
         for l, gather in enumerate(self.gathers):
             self.s[l] = r[l][None, :] - m[l][gather]  # (K, N_l)
             self.layer_energy[l][1:] = np.mean(self.s[l] ** 2, axis=1)
             total += self.sym.evidence_weights[l] * self.layer_energy[l]
         total[0] = self.sym.theta
-        exponent = np.clip(self.sym.beta * (self.sym.theta - total), -500, 500)
+        exponent = np.clip(self.sym.beta * (self.sym.theta - total), -80, 80)
         weight = self.prior * np.exp(exponent)
         self.q[:] = weight / weight.sum()
 

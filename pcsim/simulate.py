@@ -19,7 +19,7 @@ from brian2 import second
 from pcsim import backends, equations
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
-from pcsim.errors import DivergenceError
+from pcsim.errors import BackendError, DivergenceError
 from pcsim.network import CircuitNetwork, Protocol, build_network, synapse_indices
 from pcsim.symmetry import SymmetrySpec
 
@@ -135,10 +135,27 @@ class Simulator:
                 args[group.lam] = inputs.lam
         return args
 
+    def build(self) -> Path:
+        """Generate and compile the standalone project without running it (no GPU or
+        inputs needed); returns the path of the binary."""
+        if not self.options.standalone:
+            raise ValueError(f"only standalone backends build a binary, not {self.options.name}")
+        self._prepare_standalone()
+        backends.build(self.build_dir, self.options, report=self.report)
+        self._compiled = True
+        return self.build_dir / "main"
+
+    def _prepare_standalone(self) -> None:
+        if self._circuit is None:
+            self._circuit = self._new_network()
+            report = "text" if self.report else None
+            self._circuit.network.run(self.protocol.duration, report=report)
+            if self.build_dir is None:
+                self.build_dir = Path(tempfile.mkdtemp(prefix="pcsim-build-"))
+
     def run(self, inputs: Inputs) -> Result:
         """Simulate ``inputs``; the first call builds, later calls reuse the build."""
         self._check(inputs)
-        duration = self.protocol.n_steps * self.protocol.dt
         if not self.options.standalone:
             circuit = self._new_network()
             for target, value in self._run_args(circuit, inputs).items():
@@ -150,18 +167,19 @@ class Simulator:
             circuit.network.run(0 * second)  # code generation and compilation
             compiled = time.perf_counter() - start
             start = time.perf_counter()
-            circuit.network.run(duration, report="text" if self.report else None)
+            circuit.network.run(self.protocol.duration, report="text" if self.report else None)
             simulated = time.perf_counter() - start
             return self._collect(circuit, compiled, simulated)
-        if self._circuit is None:
-            self._circuit = self._new_network()
-            self._circuit.network.run(duration, report="text" if self.report else None)
-            if self.build_dir is None:
-                self.build_dir = Path(tempfile.mkdtemp(prefix="pcsim-build-"))
+        if self.options.name == "cuda_standalone" and not backends.gpu_available():
+            raise BackendError(
+                "cuda_standalone needs an NVIDIA GPU to run and this machine has none; "
+                "build without running with --build-only (Simulator.build)"
+            )
+        self._prepare_standalone()
         run_args = self._run_args(self._circuit, inputs)
         if not self._compiled:
             compiled, simulated = backends.build_and_run(
-                self.build_dir, run_args, report=self.report
+                self.build_dir, self.options, run_args, report=self.report
             )
             self._compiled = True
         else:
