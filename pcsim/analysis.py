@@ -78,8 +78,9 @@ def probe_metrics(dev: Development, plan: Plan, result: Result) -> dict:
             for l in sorted(invariant)
             if l > 0
         }
+    w1 = dev.spec.dense(1, result.weights[0])
     sharing = [
-        metrics.weight_sharing_index(result.weights[0], acts[0], acts[1])
+        metrics.weight_sharing_index(w1, acts[0], acts[1])
         for acts in actions
         if acts[1] is not None
     ]

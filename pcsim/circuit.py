@@ -1,19 +1,24 @@
 """The circuit as data: layers, connections and parameters (DESIGN.md section 1).
 
 Pure NumPy and Brian2 quantities; building Brian2 objects is `pcsim.network`'s job.
-Layer 0 is sensory; layer ``l >= 1`` predicts layer ``l - 1`` through ``W_l`` of shape
-``(N_{l-1}, N_l)`` (rows: units of the layer below, columns: units of layer l).
+Layer 0 is sensory; layer ``l >= 1`` predicts layer ``l - 1`` through ``W_l``, a sparse
+matrix of shape ``(N_{l-1}, N_l)`` (rows: units of the layer below, columns: units of
+layer l). Weights travel as one value per synapse, in synapse order (sorted by the unit
+of layer l, then by the unit below: Brian2's order), so that large local sheets never
+need a dense matrix; `CircuitSpec.dense` makes one for small circuits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import brian2
 import numpy as np
 from brian2.units.fundamentalunits import fail_for_dimension_mismatch
+from scipy.spatial import cKDTree
 
-from pcsim.layouts import Layout, distances
+from pcsim.layouts import Layout
 
 NONLINEARITIES = ("identity", "rectified", "tanh")
 CONNECTIVITIES = ("dense", "local")
@@ -80,26 +85,51 @@ class CircuitSpec:
     def sizes(self) -> tuple[int, ...]:
         return tuple(layer.size for layer in self.layers)
 
-    def mask(self, l: int) -> np.ndarray:
-        """Connectivity of ``W_l`` (l >= 1) as a boolean array of shape (N_{l-1}, N_l)."""
+    def connections(self, l: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pre, post) unit indices of every synapse of ``W_l`` (pre in layer l, post in
+        layer l - 1), in synapse order: the weight of synapse s is ``W_l[post[s], pre[s]]``."""
         if not 1 <= l < self.n_layers:
             raise IndexError(f"no weights W_{l}: layers with weights are 1..{self.n_layers - 1}")
-        upper, lower = self.layers[l], self.layers[l - 1]
-        if upper.connectivity == "dense":
-            return np.ones((lower.size, upper.size), dtype=bool)
-        return distances(lower.layout, upper.layout) <= upper.rf_radius + 1e-12
+        return self._connections[l - 1]
+
+    @cached_property
+    def _connections(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for l in range(1, self.n_layers):
+            upper, lower = self.layers[l], self.layers[l - 1]
+            if upper.connectivity == "dense":
+                pre, post = np.divmod(np.arange(upper.size * lower.size), lower.size)
+            else:
+                pre, post = _local_pairs(lower.layout, upper.layout, upper.rf_radius)
+            out.append((pre.astype(np.int64), post.astype(np.int64)))
+        return out
+
+    def mask(self, l: int) -> np.ndarray:
+        """Connectivity of ``W_l`` as a dense boolean array (N_{l-1}, N_l): small circuits."""
+        pre, post = self.connections(l)
+        mask = np.zeros((self.sizes[l - 1], self.sizes[l]), dtype=bool)
+        mask[post, pre] = True
+        return mask
+
+    def dense(self, l: int, weights: np.ndarray) -> np.ndarray:
+        """Per-synapse ``weights`` of W_l as a dense (N_{l-1}, N_l) array (zero elsewhere)."""
+        pre, post = self.connections(l)
+        out = np.zeros((self.sizes[l - 1], self.sizes[l]), dtype=np.asarray(weights).dtype)
+        out[post, pre] = weights
+        return out
 
     def synapse_count(self) -> int:
-        return int(sum(self.mask(l).sum() for l in range(1, self.n_layers)))
+        return int(sum(len(self.connections(l)[0]) for l in range(1, self.n_layers)))
 
     def initial_weights(self, rng: np.random.Generator) -> list[np.ndarray]:
-        """Random initial ``W_1..W_L`` (masked), each scaled by 1/sqrt(fan-in of the row)."""
+        """Random initial weights of W_1..W_L, one value per synapse: normal, scaled by
+        ``init_weight_scale`` / sqrt(fan-in of the unit below)."""
         weights = []
         for l in range(1, self.n_layers):
-            mask = self.mask(l)
-            fan_in = np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            w = self.init_weight_scale * rng.standard_normal(mask.shape) / np.sqrt(fan_in)
-            weights.append(np.where(mask, w, 0.0))
+            pre, post = self.connections(l)
+            fan_in = np.maximum(np.bincount(post, minlength=self.sizes[l - 1]), 1)
+            w = self.init_weight_scale * rng.standard_normal(len(pre)) / np.sqrt(fan_in[post])
+            weights.append(w)
         return weights
 
 
@@ -127,3 +157,22 @@ def circuit_from_config(cfg: dict) -> CircuitSpec:
         learning=bool(cfg.get("learning", True)),
         init_weight_scale=float(cfg.get("init_weight_scale", 0.1)),
     )
+
+
+def _local_pairs(lower: Layout, upper: Layout, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """(pre, post) pairs whose positions lie within ``radius`` (layout units; wrapped on
+    rings and tori), sorted by pre then post, found with a k-d tree: no dense matrix."""
+    if lower.kind != upper.kind:
+        raise ValueError(f"local connections need one layout kind, got {lower.kind}/{upper.kind}")
+    box = 1.0 if lower.periodic else None
+    tree = cKDTree(lower.position_coords() % 1.0, boxsize=box)
+    near = tree.query_ball_point(upper.position_coords() % 1.0, r=radius + 1e-12)
+    pos_pre = np.repeat(np.arange(upper.n_positions), [len(n) for n in near])
+    pos_post = np.concatenate([np.sort(n) for n in near]).astype(np.int64)
+    # expand positions to units (unit = position * channels + channel)
+    cu, cl = upper.channels, lower.channels
+    pre = (pos_pre[:, None, None] * cu + np.arange(cu)[None, :, None]) + 0 * np.arange(cl)
+    post = (pos_post[:, None, None] * cl + np.arange(cl)[None, None, :]) + 0 * pre
+    pre, post = pre.ravel(), post.ravel()
+    order = np.lexsort((post, pre))
+    return pre[order], post[order]

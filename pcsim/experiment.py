@@ -16,7 +16,7 @@ import numpy as np
 
 from pcsim import __version__, config, plots, results
 from pcsim.backends import BackendOptions
-from pcsim.circuit import circuit_from_config
+from pcsim.circuit import CircuitSpec, circuit_from_config
 from pcsim.development import Development, Outcome, Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
@@ -103,7 +103,7 @@ def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
             "compile": result.compile_seconds,
             "simulate": result.simulate_seconds,
         }
-        save_traces(out_dir / f"traces_{condition}.npz", plan, result)
+        save_traces(out_dir / f"traces_{condition}.npz", dev.spec, plan, result)
         results.write_json(out_dir / "run.json", info)
 
     try:
@@ -136,13 +136,16 @@ def build_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> Path:
     return binary
 
 
-def save_traces(path: Path, plan: Plan, result: Result) -> None:
-    """Recorded traces, frame-end states, stimuli and weights of one condition."""
+def save_traces(path: Path, spec: CircuitSpec, plan: Plan, result: Result) -> None:
+    """Recorded traces, frame-end states, stimuli and weights of one condition. Weights
+    are per synapse: ``W<l>[s]`` connects unit ``W<l>_pre[s]`` of layer l to unit
+    ``W<l>_post[s]`` of layer l - 1."""
     arrays = {"times": result.times, "frames": plan.inputs.frames, "plastic": plan.inputs.plastic}
     arrays.update({f"trace/{k}": v for k, v in result.traces.items()})
     arrays.update({f"frame_end/{k}": v for k, v in result.frame_traces.items()})
-    arrays.update({f"W{l}": w for l, w in enumerate(result.weights, start=1)})
-    arrays.update({f"W{l}_initial": w for l, w in enumerate(plan.inputs.weights, start=1)})
+    for l, (w, w0) in enumerate(zip(result.weights, plan.inputs.weights, strict=True), start=1):
+        pre, post = spec.connections(l)
+        arrays.update({f"W{l}": w, f"W{l}_initial": w0, f"W{l}_pre": pre, f"W{l}_post": post})
     arrays.update({"develop_frames": plan.develop, "heldout_frames": plan.heldout})
     results.write_npz(path, arrays)
 

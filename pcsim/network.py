@@ -223,7 +223,7 @@ def build_network(
             name=f"W{index}",
             namespace={"plasticity": plasticity},
         )
-        pre, post = synapse_indices(spec, index)
+        pre, post = spec.connections(index)
         syn.connect(i=pre, j=post)
         if spec.learning:
             syn.eta = spec.eta
@@ -354,11 +354,3 @@ def _monitors(
             name=f"{prefix}_{tag}_{var}",
         )
     return monitors
-
-
-def synapse_indices(spec: CircuitSpec, l: int) -> tuple[np.ndarray, np.ndarray]:
-    """(pre, post) unit indices of every synapse of W_l (pre in layer l, post in layer
-    l - 1), sorted by pre then post: the synapse order of the Brian2 ``Synapses``.
-    The weight of synapse s is ``W_l[post[s], pre[s]]``."""
-    pre, post = np.nonzero(spec.mask(l).T)
-    return pre, post

@@ -43,7 +43,9 @@ def simulate(
     eta = float(spec.eta * second)
     decay = float(spec.eta_decay * second)
     masks = [None] + [spec.mask(l) for l in range(1, n_layers)]
-    weights = [None] + [np.array(w, dtype=dtype) for w in inputs.weights]
+    weights = [None] + [
+        spec.dense(l, np.asarray(w, dtype=dtype)) for l, w in enumerate(inputs.weights, 1)
+    ]
     precision = [layer.precision for layer in spec.layers]
     zeros = [np.zeros(n, dtype=dtype) for n in spec.sizes]
     r, mu, eps, fb, m, sym = ([z.copy() for z in zeros] for _ in range(6))
@@ -111,7 +113,9 @@ def simulate(
         times=np.arange(n_samples) * per_sample * dt,
         traces={name: np.array(values) for name, values in traces.items()},
         frame_traces={name: np.array(values[1:]) for name, values in frame_traces.items()},
-        weights=[w.copy() for w in weights[1:]],
+        weights=[
+            weights[l][spec.connections(l)[1], spec.connections(l)[0]] for l in range(1, n_layers)
+        ],
         compile_seconds=0.0,
         simulate_seconds=simulated,
         divergence=divergence,

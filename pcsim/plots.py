@@ -35,12 +35,13 @@ def receptive_fields(outcome: Outcome, n_units: int = 8):
     condition; rings as curves, sheets as images."""
     layout = outcome.development.spec.layers[0].layout
     conditions = list(outcome.results)
-    n = min(n_units, outcome.main.weights[0].shape[1])
+    spec = outcome.development.spec
+    n = min(n_units, spec.sizes[1])
     fig, axes = plt.subplots(
         len(conditions), n, figsize=(1.5 * n, 1.6 * len(conditions)), squeeze=False
     )
     for row, condition in enumerate(conditions):
-        w = outcome.results[condition].weights[0]
+        w = spec.dense(1, outcome.results[condition].weights[0])
         limit = np.abs(w[:, :n]).max() or 1.0
         for unit in range(n):
             ax = axes[row, unit]

@@ -20,7 +20,7 @@ from pcsim import backends, equations
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import BackendError, DivergenceError
-from pcsim.network import CircuitNetwork, Protocol, build_network, synapse_indices
+from pcsim.network import CircuitNetwork, Protocol, build_network
 from pcsim.symmetry import SymmetrySpec
 
 
@@ -28,7 +28,7 @@ from pcsim.symmetry import SymmetrySpec
 class Inputs:
     """What one run sees: ``frames`` (n_frames, N_0) stimuli, ``plastic`` (n_frames,) 1 where
     learning is on during that frame, 0 where frozen, and the initial ``weights``
-    (W_1..W_L, each (N_{l-1}, N_l), zero outside the connectivity). ``lam`` replaces the
+    (W_1..W_L, one value per synapse in `CircuitSpec.connections` order). ``lam`` replaces the
     symmetry prior's lambda for this run (e.g. 0 for the baseline); None keeps it."""
 
     frames: np.ndarray
@@ -45,8 +45,9 @@ class Result:
     simulation had reached at ``times[k]`` (values after the previous step; errors,
     predictions and feedback as computed in it). ``traces[name]``: (n_samples, N).
     ``frame_traces[name]``: (n_frames, N), the state at the end of every frame.
-    ``weights``: final W_1..W_L, dense. ``divergence``: (population, time in s) of the
-    first population that left the bound, else None.
+    ``weights``: final W_1..W_L, one value per synapse (`CircuitSpec.dense` for a matrix).
+    ``divergence``: (population, time in s) of the first population that left the bound,
+    else None.
     """
 
     times: np.ndarray
@@ -117,17 +118,17 @@ class Simulator:
                 f"plastic must have shape ({self.protocol.n_frames},), got {inputs.plastic.shape}"
             )
         for l, w in enumerate(inputs.weights, start=1):
-            if w.shape != self.spec.mask(l).shape:
-                raise ValueError(f"W_{l} must have shape {self.spec.mask(l).shape}, got {w.shape}")
+            n = len(self.spec.connections(l)[0])
+            if np.shape(w) != (n,):
+                raise ValueError(f"W_{l} must hold {n} synapse weights, got shape {np.shape(w)}")
 
     def _run_args(self, circuit: CircuitNetwork, inputs: Inputs) -> dict:
         args = {
             circuit.stimulus: inputs.frames,
             circuit.plasticity: inputs.plastic.astype(float),
         }
-        for l, (syn, w) in enumerate(zip(circuit.synapses, inputs.weights, strict=True), 1):
-            pre, post = synapse_indices(self.spec, l)
-            args[syn.w] = w[post, pre]
+        for syn, w in zip(circuit.synapses, inputs.weights, strict=True):
+            args[syn.w] = w
         if inputs.lam is not None:
             if self.symmetry is None:
                 raise ValueError("lam given, but this simulator has no symmetry prior")
@@ -192,12 +193,7 @@ class Simulator:
         times = times * float(self.protocol.dt / second)
         traces = {name: _samples(m, name) for name, m in circuit.monitors.items()}
         frame_traces = {name: _samples(m, name)[1:] for name, m in circuit.frame_monitors.items()}
-        weights = []
-        for l, syn in enumerate(circuit.synapses, start=1):
-            pre, post = synapse_indices(self.spec, l)
-            dense = np.zeros(self.spec.mask(l).shape)
-            dense[post, pre] = np.asarray(syn.w[:])
-            weights.append(dense)
+        weights = [np.asarray(syn.w[:]).copy() for syn in circuit.synapses]
         return Result(
             times=times,
             traces=traces,

@@ -52,7 +52,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     for condition in ("symmetry", "baseline"):
         traces = np.load(out / f"traces_{condition}.npz")
         assert traces["frame_end/L0.eps"].shape == (N_FRAMES, 32)
-        assert traces["W1"].shape == (32, 32)
+        assert traces["W1"].shape == traces["W1_pre"].shape == (32 * 32,)
     figures = ("receptive_fields", "prediction_error", "example_predictions", "free_energy",
                "equivariance", "effective_group")  # fmt: skip
     for name in figures:

@@ -100,12 +100,23 @@ def test_ring_scenario_loads_with_units_and_defaults():
     assert cfg["world"]["frame_duration"] == 50 * ms
     assert cfg["world"]["steps"] == [1, -1]
     assert cfg["world"]["p_new_scene"] == 0.2
-    assert cfg["training"]["frames"] == 600 and cfg["probe"]["frames"] == 60
+    assert cfg["training"]["frames"] == 1500 and cfg["probe"]["frames"] == 60
+    assert cfg["probe"]["novel_centres"] == [0.55, 0.95]
+    sym = cfg["symmetry"]
+    assert sym["lam"] == 10.0 and sym["tau_dev"] == 2 * second
+    assert [c["name"] for c in sym["candidates"]] == [
+        "rot+1",
+        "rot-1",
+        "reflect",
+        "rot+3",
+        "random",
+    ]
+    assert sym["evidence_weights"] == [1.0, 0.0]
     c = cfg["circuit"]
     assert c["tau_r"] == 10 * ms and c["eta"] == 2 * Hz and c["eta_decay"] == 0.01 * Hz
     assert c["tau_r"].dim == second.dim
-    assert c["nonlinearity"] == "tanh" and c["alpha"] == 0.05 and c["learning"] is True
-    assert [layer["shape"] for layer in c["layers"]] == [[32], [16]]
+    assert c["nonlinearity"] == "tanh" and c["alpha"] == 0.2 and c["learning"] is True
+    assert [layer["shape"] for layer in c["layers"]] == [[32], [32]]
     assert c["layers"][0]["connectivity"] is None
     assert c["layers"][1]["connectivity"] == "dense"
     # defaults filled in
@@ -115,14 +126,15 @@ def test_ring_scenario_loads_with_units_and_defaults():
         "float_dtype": "float64",
         "divergence_bound": 1e6,
     }
-    assert cfg["world"]["kappa"] == 4.0 and cfg["world"]["centres"] == [0.0, 1.0]
+    assert cfg["world"]["kappa"] == 4.0 and cfg["world"]["centres"] == [0.0, 0.5]
     assert cfg["monitors"] == {"variables": ["L0.eps", "L1.r"], "interval": None}
     assert "quick" not in cfg
 
 
 def test_ring_quick_and_listing():
     cfg = load_scenario("ring", quick=True)
-    assert cfg["training"]["frames"] == 120 and cfg["probe"]["frames"] == 30
+    assert cfg["training"]["frames"] == 400 and cfg["probe"]["frames"] == 30
+    assert cfg["symmetry"]["checkpoints"] == 4
     assert cfg["world"]["channels"] == 32
     names = [n for n, _ in list_scenarios()]
     assert "ring" in names and names == sorted(names)

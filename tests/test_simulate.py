@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import Hz
+from brian2 import Hz, ms
 
 from pcsim import oracle
 from pcsim.backends import BackendOptions
@@ -57,8 +57,8 @@ def test_wrong_input_shapes_are_named():
     sim = Simulator(spec, proto, BackendOptions("numpy"))
     with pytest.raises(ValueError, match=r"frames must have shape \(6, 12\)"):
         sim.run(Inputs(good.frames[:, :5], good.plastic, good.weights))
-    with pytest.raises(ValueError, match=r"W_1 must have shape \(12, 8\)"):
-        sim.run(Inputs(good.frames, good.plastic, (good.weights[0].T, good.weights[1])))
+    with pytest.raises(ValueError, match=r"W_1 must hold 96 synapse weights, got shape \(95,\)"):
+        sim.run(Inputs(good.frames, good.plastic, (good.weights[0][:-1], good.weights[1])))
 
 
 def test_unknown_backend_lists_known_ones():
@@ -72,3 +72,22 @@ def test_local_mask_respects_radius():
     assert mask.shape == (8, 4)
     assert mask.sum(axis=0).tolist() == [5, 5, 5, 5]  # |d| <= 0.3 covers 5 of 8 positions
     assert spec.mask(1).all()
+
+
+def test_local_connections_match_wrapped_distances_on_a_torus_with_channels():
+    from pcsim.circuit import CircuitSpec, LayerSpec
+    from pcsim.layouts import Layout, distances
+
+    sheet = CircuitSpec(
+        layers=(
+            LayerSpec(Layout("torus", (9, 7))),
+            LayerSpec(Layout("torus", (9, 7), 3), connectivity="local", rf_radius=0.25),
+        ),
+        tau_r=10 * ms,
+        eta=1 * Hz,
+    )
+    expected = distances(sheet.layers[0].layout, sheet.layers[1].layout) <= 0.25 + 1e-12
+    np.testing.assert_array_equal(sheet.mask(1), expected)
+    pre, post = sheet.connections(1)
+    assert np.all(np.diff(pre) >= 0)  # Brian2's synapse order: by pre, then post
+    assert np.all(np.diff(post)[np.diff(pre) == 0] > 0)
