@@ -6,6 +6,7 @@ standalone devices ``cpp_standalone`` (C++/OpenMP) and ``cuda_standalone`` (Bria
 
 from __future__ import annotations
 
+import shutil
 import time
 import warnings
 from dataclasses import dataclass
@@ -81,13 +82,9 @@ def _cuda_preferences(options: BackendOptions) -> None:
     place). cuRAND's headers and library come from the ``nvidia-curand`` package."""
     try:
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
-        import nvidia.cu13
     except ImportError as error:
-        raise BackendError(
-            f"cuda_standalone needs brian2cuda and nvidia-curand ({error}); "
-            "install pcsim with its 'cuda' extra"
-        ) from error
-    curand = Path(nvidia.cu13.__path__[0])
+        raise BackendError(f"cuda_standalone needs brian2cuda ({error})") from error
+    curand = curand_root()
     cuda = prefs.devices.cuda_standalone.cuda_backend
     cuda.detect_gpus = False
     cuda.compute_capability = options.compute_capability
@@ -96,17 +93,42 @@ def _cuda_preferences(options: BackendOptions) -> None:
     cuda.extra_compile_args_nvcc = list(NVCC_FLAGS)
     prefs.codegen.cpp.extra_compile_args_gcc = list(GCC_FLAGS)
     prefs.codegen.cpp.include_dirs = [str(curand / "include")]
-    prefs.codegen.cpp.library_dirs = [str(curand / "lib")]
-    prefs.codegen.cpp.runtime_library_dirs = [str(curand / "lib")]
+    libs = [str(curand / d) for d in ("lib", "lib64") if (curand / d).is_dir()]
+    prefs.codegen.cpp.library_dirs = libs
+    prefs.codegen.cpp.runtime_library_dirs = libs
+
+
+def curand_root() -> Path:
+    """A folder with cuRAND's ``include/curand.h`` and ``lib/libcurand.so*``: the
+    ``nvidia-curand`` package (CUDA 13 or older layout), else the CUDA toolkit's."""
+    candidates = []
+    try:
+        import nvidia
+
+        for base in map(Path, nvidia.__path__):
+            candidates += [base / "cu13", base / "curand"]
+    except ImportError:
+        pass
+    nvcc = shutil.which("nvcc")
+    if nvcc:
+        candidates.append(Path(nvcc).resolve().parent.parent)
+    for root in candidates:
+        libs = list((root / "lib").glob("libcurand.so*")) + list(
+            (root / "lib64").glob("libcurand.so*")
+        )
+        if (root / "include" / "curand.h").exists() and libs:
+            return root
+    raise BackendError(
+        "cuda_standalone needs cuRAND's headers and library: install pcsim with its "
+        "'cuda' extra (nvidia-curand) or a CUDA toolkit that has them"
+    )
 
 
 def _link_curand(directory: Path) -> None:
     """The wheel ships ``libcurand.so.10`` only; the generated makefile links ``-lcurand``:
     give the linker a ``libcurand.so`` inside the project directory."""
-    import nvidia.cu13
-
-    lib = Path(nvidia.cu13.__path__[0]) / "lib"
-    target = next(lib.glob("libcurand.so*"))
+    root = curand_root()
+    target = next(p for d in ("lib", "lib64") for p in (root / d).glob("libcurand.so*"))
     links = Path(directory) / "curand_link"
     links.mkdir(parents=True, exist_ok=True)
     (links / "libcurand.so").unlink(missing_ok=True)
