@@ -55,12 +55,15 @@ CANDIDATE_MONITORABLE = ("q", "prior", "E")
 @dataclass(frozen=True)
 class Protocol:
     """What a simulation is shown: ``n_frames`` frames of ``frame_duration`` each, integrated
-    with step ``dt``; monitors sample every ``interval`` (a multiple of ``dt``)."""
+    with step ``dt``; monitors sample every ``interval`` (a multiple of ``dt``).
+    ``tail_step``: one more step after the last frame, so that a monitor samples its end;
+    chunks of a streamed run (`pcsim.simulate.run_streamed`) have none."""
 
     n_frames: int
     frame_duration: brian2.Quantity
     dt: brian2.Quantity
     interval: brian2.Quantity
+    tail_step: bool = True
 
     @property
     def steps_per_frame(self) -> int:
@@ -77,9 +80,8 @@ class Protocol:
 
     @property
     def n_steps(self) -> int:
-        """Time steps simulated: every frame, plus one step so that the end of the last
-        frame is sampled."""
-        return self.n_frames * self.steps_per_frame + 1
+        """Time steps simulated: every frame (plus the tail step, if any)."""
+        return self.n_frames * self.steps_per_frame + int(self.tail_step)
 
 
 def _ratio(a: brian2.Quantity, b: brian2.Quantity, name_a: str, name_b: str) -> int:

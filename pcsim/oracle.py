@@ -103,6 +103,9 @@ def simulate(
                 prior = cand.lam * gate * sym[l] if cand else 0.0
                 r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l] - prior) / tau
     simulated = time.perf_counter() - start
+    if not protocol.tail_step:  # the end of the last frame is the final state
+        for name, (layer, var) in at_frames.items():
+            frame_traces[name].append(_read(state, layer, var))
     bad = [(layer, t) for layer, t in enumerate(t_bad) if t is not None]
     divergence = None
     if bad:

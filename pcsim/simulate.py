@@ -58,7 +58,7 @@ class Result:
     simulate_seconds: float
     divergence: tuple[str, float] | None = None
     backend: str = ""
-    extra: dict = field(default_factory=dict)
+    final_state: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
 
     def raise_if_diverged(self, bound: float) -> None:
         if self.divergence is not None:
@@ -122,18 +122,25 @@ class Simulator:
             if np.shape(w) != (n,):
                 raise ValueError(f"W_{l} must hold {n} synapse weights, got shape {np.shape(w)}")
 
-    def _run_args(self, circuit: CircuitNetwork, inputs: Inputs) -> dict:
+    def _run_args(
+        self, circuit: CircuitNetwork, inputs: Inputs, initial_state: dict | None = None
+    ) -> dict:
+        """What a run sets before it starts: the frame and gate tables, then the initial
+        state (if continuing), then the weights and lambda of ``inputs`` (which win)."""
+        values: dict[tuple[str, str], object] = dict(initial_state or {})
+        for syn, w in zip(circuit.synapses, inputs.weights, strict=True):
+            values[(syn.name, "w")] = w
+        if inputs.lam is not None:
+            if self.symmetry is None:
+                raise ValueError("lam given, but this simulator has no symmetry prior")
+            values.update({(group.name, "lam"): inputs.lam for group in circuit.layers[1:]})
+        objects = {obj.name: obj for obj in circuit.network.objects}
         args = {
             circuit.stimulus: inputs.frames,
             circuit.plasticity: inputs.plastic.astype(float),
         }
-        for syn, w in zip(circuit.synapses, inputs.weights, strict=True):
-            args[syn.w] = w
-        if inputs.lam is not None:
-            if self.symmetry is None:
-                raise ValueError("lam given, but this simulator has no symmetry prior")
-            for group in circuit.layers[1:]:
-                args[group.lam] = inputs.lam
+        for (owner, var), value in values.items():  # one view per variable: no equal keys
+            args[getattr(objects[owner], var)] = value
         return args
 
     def build(self) -> Path:
@@ -154,12 +161,13 @@ class Simulator:
             if self.build_dir is None:
                 self.build_dir = Path(tempfile.mkdtemp(prefix="pcsim-build-"))
 
-    def run(self, inputs: Inputs) -> Result:
-        """Simulate ``inputs``; the first call builds, later calls reuse the build."""
+    def run(self, inputs: Inputs, initial_state: dict | None = None) -> Result:
+        """Simulate ``inputs``; the first call builds, later calls reuse the build.
+        ``initial_state`` (a previous `Result.final_state`) continues from that state."""
         self._check(inputs)
         if not self.options.standalone:
             circuit = self._new_network()
-            for target, value in self._run_args(circuit, inputs).items():
+            for target, value in self._run_args(circuit, inputs, initial_state).items():
                 if isinstance(target, brian2.TimedArray):
                     target.values[:] = value  # TimedArray is immutable by API; fill in place
                 else:
@@ -177,7 +185,7 @@ class Simulator:
                 "build without running with --build-only (Simulator.build)"
             )
         self._prepare_standalone()
-        run_args = self._run_args(self._circuit, inputs)
+        run_args = self._run_args(self._circuit, inputs, initial_state)
         if not self._compiled:
             compiled, simulated = backends.build_and_run(
                 self.build_dir, self.options, run_args, report=self.report
@@ -194,6 +202,12 @@ class Simulator:
         traces = {name: _samples(m, name) for name, m in circuit.monitors.items()}
         frame_traces = {name: _samples(m, name)[1:] for name, m in circuit.frame_monitors.items()}
         weights = [np.asarray(syn.w[:]).copy() for syn in circuit.synapses]
+        final = final_state(circuit)
+        if not self.protocol.tail_step:  # the end of the last frame is the final state
+            for name, monitor in circuit.frame_monitors.items():
+                var = name.split(".")[1]
+                last = np.asarray(final[(monitor.source.name, var)])
+                frame_traces[name] = np.vstack([frame_traces[name], last[None, :]])
         return Result(
             times=times,
             traces=traces,
@@ -203,6 +217,7 @@ class Simulator:
             simulate_seconds=simulated,
             divergence=self._divergence(circuit),
             backend=self.options.name,
+            final_state=final,
         )
 
     def _divergence(self, circuit: CircuitNetwork) -> tuple[str, float] | None:
@@ -213,6 +228,72 @@ class Simulator:
             if bad.size and (first is None or bad.min() < first[1]):
                 first = (population_name(int(group.name[1:])), float(bad.min()))
         return first
+
+
+#: Variables a continuation does not carry over (the divergence latch starts afresh).
+NOT_CARRIED = ("t_bad",)
+
+
+def final_state(circuit: CircuitNetwork) -> dict[tuple[str, str], object]:
+    """Every writable state variable that a group owns at the end of a run (with units),
+    keyed by (group name, variable): what a continuation needs as its initial state."""
+    state = {}
+    for obj in circuit.network.objects:
+        if not isinstance(obj, brian2.Group) or isinstance(obj, brian2.StateMonitor):
+            continue
+        for var, value in obj.get_states(read_only_variables=False).items():
+            variable = obj.variables[var]
+            if var in NOT_CARRIED or variable.constant or variable.owner.name != obj.name:
+                continue
+            state[(obj.name, var)] = value.copy()
+    return state
+
+
+def run_streamed(sim: Simulator, inputs: Inputs) -> Result:
+    """Run ``inputs`` (any number of frames) through ``sim`` in chunks of
+    ``sim.protocol.n_frames`` frames (its protocol must have no tail step), each chunk
+    continuing from the previous one's final state: the compiled binary is reused and
+    only one chunk's frame table exists at a time. The last chunk is padded with frozen
+    blank frames that are cut from the result. Stops at the first diverging chunk.
+    Equal to one long run up to floating-point summation order."""
+    proto = sim.protocol
+    if proto.tail_step:
+        raise ValueError("a streamed run needs a protocol without tail step")
+    chunk = proto.n_frames
+    total = len(inputs.frames)
+    n_chunks = -(-total // chunk)
+    pad = n_chunks * chunk - total
+    frames = np.vstack([inputs.frames, np.zeros((pad, inputs.frames.shape[1]))])
+    plastic = np.concatenate([inputs.plastic, np.zeros(pad)])
+    weights, state, parts = inputs.weights, None, []
+    chunk_seconds = chunk * proto.steps_per_frame * float(proto.dt / second)
+    for c in range(n_chunks):
+        part = slice(c * chunk, (c + 1) * chunk)
+        result = sim.run(Inputs(frames[part], plastic[part], weights, inputs.lam), state)
+        if result.divergence:
+            population, t = result.divergence
+            result.divergence = (population, t + c * chunk_seconds)
+        parts.append(result)
+        if result.divergence:
+            break
+        state, weights = result.final_state, tuple(result.weights)
+    last = parts[-1]
+    frame_traces = {
+        k: np.concatenate([p.frame_traces[k] for p in parts])[:total] for k in last.frame_traces
+    }
+    traces = {k: np.concatenate([p.traces[k] for p in parts]) for k in last.traces}
+    times = np.concatenate([p.times + c * chunk_seconds for c, p in enumerate(parts)])
+    return Result(
+        times=times,
+        traces=traces,
+        frame_traces=frame_traces,
+        weights=last.weights,
+        compile_seconds=sum(p.compile_seconds for p in parts),
+        simulate_seconds=sum(p.simulate_seconds for p in parts),
+        divergence=last.divergence,
+        backend=last.backend,
+        final_state=last.final_state,
+    )
 
 
 def _samples(monitor: brian2.StateMonitor, name: str) -> np.ndarray:

@@ -91,3 +91,53 @@ def test_local_connections_match_wrapped_distances_on_a_torus_with_channels():
     pre, post = sheet.connections(1)
     assert np.all(np.diff(pre) >= 0)  # Brian2's synapse order: by pre, then post
     assert np.all(np.diff(post)[np.diff(pre) == 0] > 0)
+
+
+@pytest.mark.parametrize("chunk", [10, 15])
+def test_streamed_run_equals_one_long_run(chunk):
+    """40 frames in chunks (15 leaves a padded last chunk) against one oracle run."""
+    import dataclasses
+
+    from pcsim.simulate import run_streamed
+    from tests.conftest import SYMMETRY_MONITORS, symmetric_case
+
+    spec, proto, prior, inputs = symmetric_case()
+    whole = dataclasses.replace(proto, tail_step=False)
+    frame_monitors = ("L1.r", "L0.eps", "cand.prior")
+    reference = oracle.simulate(spec, whole, inputs, frame_monitors=frame_monitors, symmetry=prior)
+    part = dataclasses.replace(whole, n_frames=chunk)
+    sim = Simulator(
+        spec, part, BackendOptions("numpy"), frame_monitors=frame_monitors, symmetry=prior
+    )
+    result = run_streamed(sim, inputs)
+    assert SYMMETRY_MONITORS  # same circuit as the agreement tests
+    for name in frame_monitors:
+        got, want = result.frame_traces[name], reference.frame_traces[name]
+        assert got.shape == want.shape == (40, want.shape[1])
+        assert np.abs(got - want).max() <= 1e-9 * np.abs(want).max(), name
+    for got, want in zip(result.weights, reference.weights, strict=True):
+        assert np.abs(got - want).max() <= 1e-9 * np.abs(want).max()
+
+
+@pytest.mark.slow
+def test_streamed_cpp_standalone_reuses_its_binary_and_matches_the_oracle():
+    import dataclasses
+
+    from pcsim.simulate import run_streamed
+    from tests.conftest import symmetric_case
+
+    spec, proto, prior, inputs = symmetric_case()
+    whole = dataclasses.replace(proto, tail_step=False)
+    reference = oracle.simulate(spec, whole, inputs, frame_monitors=("L1.r",), symmetry=prior)
+    sim = Simulator(
+        spec,
+        dataclasses.replace(whole, n_frames=16),
+        BackendOptions("cpp_standalone"),
+        frame_monitors=("L1.r",),
+        symmetry=prior,
+    )
+    result = run_streamed(sim, inputs)  # 3 chunks, one compilation
+    got, want = result.frame_traces["L1.r"], reference.frame_traces["L1.r"]
+    assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
+    for got_w, want_w in zip(result.weights, reference.weights, strict=True):
+        assert np.abs(got_w - want_w).max() <= 1e-6 * np.abs(want_w).max()
