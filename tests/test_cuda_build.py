@@ -30,12 +30,10 @@ def test_symmetric_circuit_builds_for_cuda_without_gpu(tmp_path):
     binary = sim.build()
     assert binary == tmp_path / "build" / "main"
     assert binary.read_bytes()[:4] == b"\x7fELF"
-    sources = {p.name for p in (tmp_path / "build" / "code_objects").iterdir()}
-    for kernel in (
-        "C1_energy_summed_variable_E_1_post_codeobject.cu",
-        "candidates_q_codeobject.cu",
-    ):
-        assert kernel in sources
+    sources = [p.name for p in (tmp_path / "build" / "code_objects").glob("*.cu")]
+    # Brian2 appends _1, _2 ... to code objects of later networks in one process
+    for kernel in ("C1_energy_summed_variable_E_1_post_codeobject", "candidates_q_codeobject"):
+        assert any(name.startswith(kernel) for name in sources), kernel
 
 
 @pytest.mark.skipif(backends.gpu_available(), reason="this machine has a GPU")
