@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/pcsim run ring --quick
 
 test: setup
-	$(BIN)/ruff check pcsim tests benchmarks
+	$(BIN)/ruff check pcsim tests benchmarks figures
 	$(BIN)/python -m pytest -q -m "not slow"
 	$(BIN)/python -m pytest -q -m slow
 
@@ -29,11 +29,11 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check pcsim tests benchmarks
-	$(BIN)/ruff format --check pcsim tests benchmarks
+	$(BIN)/ruff check pcsim tests benchmarks figures
+	$(BIN)/ruff format --check pcsim tests benchmarks figures
 
 bench: setup
-	$(BIN)/python benchmarks/step_cost.py
+	$(BIN)/python benchmarks/scaling.py
 
 clean:
 	rm -rf $(VENV) results build *.egg-info
