@@ -185,32 +185,14 @@ def build_network(
                 equations.ERROR_UPDATE, when="groups", order=ORDER_EPS, name=f"L{index}_error"
             )
         if index == 0:
-            group.run_regularly(
-                "r = stimulus(t, i)",
-                dt=fd,
-                when="start",
-                order=ORDER_LOAD,
-                name="L0_load_frame",
-            )
+            _at_frame_starts(group, "r = stimulus(t, i)", fd, ORDER_LOAD, "L0_load_frame")
         if symmetric:
-            group.run_regularly(
-                equations.MEMORY_UPDATE,
-                dt=fd,
-                when="start",
-                order=ORDER_MEMORY,
-                name=f"L{index}_memory",
-            )
+            _at_frame_starts(group, equations.MEMORY_UPDATE, fd, ORDER_MEMORY, f"L{index}_memory")
             if index > 0:
                 group.lam = symmetry.lam
-                group.run_regularly(
-                    equations.GATE_UPDATE,
-                    dt=fd,
-                    when="start",
-                    order=ORDER_LOAD,
-                    name=f"L{index}_gate",
-                )
+                _at_frame_starts(group, equations.GATE_UPDATE, fd, ORDER_LOAD, f"L{index}_gate")
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
-        group.run_regularly(check, dt=fd, when="start", order=ORDER_CHECK, name=f"L{index}_health")
+        _at_frame_starts(group, check, fd, ORDER_CHECK, f"L{index}_health")
         layers.append(group)
 
     synapses: list[Synapses] = []
@@ -230,13 +212,7 @@ def build_network(
         if spec.learning:
             syn.eta = spec.eta
             syn.eta_decay = spec.eta_decay
-            syn.run_regularly(
-                equations.LEARN_UPDATE,
-                dt=fd,
-                when="start",
-                order=ORDER_LOAD,
-                name=f"W{index}_gate",
-            )
+            _at_frame_starts(syn, equations.LEARN_UPDATE, fd, ORDER_LOAD, f"W{index}_gate")
         syn.summed_updaters["mu_post"].order = ORDER_MU
         syn.summed_updaters["fb_pre"].order = ORDER_FB
         synapses.append(syn)
@@ -251,6 +227,11 @@ def build_network(
     return CircuitNetwork(
         network, layers, synapses, stimulus, plasticity, recorded, at_frames, candidates
     )
+
+
+def _at_frame_starts(group, code: str, frame: brian2.Quantity, order: int, name: str) -> None:
+    """Run ``code`` on ``group`` at the start of every frame (slot "start", ``order``)."""
+    group.run_regularly(code, dt=frame, when="start", order=order, name=name)
 
 
 def _symmetry_objects(
@@ -279,12 +260,8 @@ def _symmetry_objects(
     candidates.tau_dev = symmetry.tau_dev
     for l, weight in enumerate(symmetry.evidence_weights):
         setattr(candidates, f"w_{l}", weight)
-    candidates.run_regularly(
-        equations.GATE_UPDATE,
-        dt=protocol.frame_duration,
-        when="start",
-        order=ORDER_LOAD,
-        name="candidates_gate",
+    _at_frame_starts(
+        candidates, equations.GATE_UPDATE, protocol.frame_duration, ORDER_LOAD, "candidates_gate"
     )
     candidates.run_regularly(
         equations.RESPONSIBILITY_UPDATE, when="groups", order=ORDER_FB, name="candidates_q"

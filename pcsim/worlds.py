@@ -157,19 +157,7 @@ class RingWorld:
         if not (math.isfinite(self.kappa) and self.kappa > 0):
             raise ValueError(f"kappa must be a positive number, got {self.kappa!r}")
         set_(self, "kappa", float(self.kappa))
-        lo, hi = _pair(self.contrast, "contrast")
-        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
-            raise ValueError(f"contrast must satisfy 0 <= lo <= hi, got {self.contrast!r}")
-        set_(self, "contrast", (float(lo), float(hi)))
-        if not (math.isfinite(self.noise_sd) and self.noise_sd >= 0):
-            raise ValueError(f"noise_sd must be >= 0, got {self.noise_sd!r}")
-        set_(self, "noise_sd", float(self.noise_sd))
-        if not 0.0 <= self.p_new_scene <= 1.0:
-            raise ValueError(f"p_new_scene must lie in [0, 1], got {self.p_new_scene!r}")
-        set_(self, "p_new_scene", float(self.p_new_scene))
-        if self.p_new_scene < 1.0 and not steps:
-            raise ValueError("steps is empty, so p_new_scene must be 1 (only new scenes)")
-        set_(self, "centres", _check_centres(self.centres))
+        _check_scene_statistics(self, steps)
         set_(self, "_angles", 2.0 * np.pi * np.arange(self.channels) / self.channels)
 
     # -- scenes -----------------------------------------------------------------------
@@ -355,19 +343,7 @@ class TorusWorld:
             ):
                 raise ValueError(f"{name} must be a positive number (pixels), got {v!r}")
             set_(self, name, float(v))
-        lo, hi = _pair(self.contrast, "contrast")
-        if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
-            raise ValueError(f"contrast must satisfy 0 <= lo <= hi, got {self.contrast!r}")
-        set_(self, "contrast", (float(lo), float(hi)))
-        if not (math.isfinite(self.noise_sd) and self.noise_sd >= 0):
-            raise ValueError(f"noise_sd must be >= 0, got {self.noise_sd!r}")
-        set_(self, "noise_sd", float(self.noise_sd))
-        if not 0.0 <= self.p_new_scene <= 1.0:
-            raise ValueError(f"p_new_scene must lie in [0, 1], got {self.p_new_scene!r}")
-        set_(self, "p_new_scene", float(self.p_new_scene))
-        if self.p_new_scene < 1.0 and not steps:
-            raise ValueError("steps is empty, so p_new_scene must be 1 (only new scenes)")
-        set_(self, "centres", _check_centres(self.centres))
+        _check_scene_statistics(self, steps)
         rows, cols = np.divmod(np.arange(h * w), w)
         set_(self, "_rows", rows.astype(float))
         set_(self, "_cols", cols.astype(float))
@@ -497,6 +473,25 @@ def _with_noise(
 ) -> FrameSequence:
     noise = rng.normal(0.0, noise_sd, size=clean.shape) if noise_sd else 0.0
     return FrameSequence(x=clean + noise, clean=clean, step=step)
+
+
+def _check_scene_statistics(world: Any, steps: tuple) -> None:
+    """Validate and normalise the fields every world shares: contrast, noise_sd,
+    p_new_scene (with the world's validated ``steps``) and centres."""
+    set_ = object.__setattr__
+    lo, hi = _pair(world.contrast, "contrast")
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
+        raise ValueError(f"contrast must satisfy 0 <= lo <= hi, got {world.contrast!r}")
+    set_(world, "contrast", (float(lo), float(hi)))
+    if not (math.isfinite(world.noise_sd) and world.noise_sd >= 0):
+        raise ValueError(f"noise_sd must be >= 0, got {world.noise_sd!r}")
+    set_(world, "noise_sd", float(world.noise_sd))
+    if not 0.0 <= world.p_new_scene <= 1.0:
+        raise ValueError(f"p_new_scene must lie in [0, 1], got {world.p_new_scene!r}")
+    set_(world, "p_new_scene", float(world.p_new_scene))
+    if world.p_new_scene < 1.0 and not steps:
+        raise ValueError("steps is empty, so p_new_scene must be 1 (only new scenes)")
+    set_(world, "centres", _check_centres(world.centres))
 
 
 def _check_centres(value: Any) -> tuple[float, float]:
