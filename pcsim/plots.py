@@ -32,7 +32,7 @@ def label(outcome: Outcome, condition: str) -> str:
 
 def receptive_fields(outcome: Outcome, n_units: int = 8):
     """Columns of W_1 (each layer-1 unit's weights onto the sensory layer), one row per
-    condition; rings as curves, sheets as images."""
+    condition; rings as curves, sheets as images centred on the unit's position."""
     layout = outcome.development.spec.layers[0].layout
     conditions = list(outcome.results)
     spec = outcome.development.spec
@@ -53,6 +53,13 @@ def receptive_fields(outcome: Outcome, n_units: int = 8):
                 ax.set_ylim(-limit, limit)
             else:
                 image = w[:, unit].reshape(*layout.shape, layout.channels)[..., 0]
+                if layout.periodic:  # centre the unit's own position
+                    upper = spec.layers[1].layout
+                    row, col = divmod(unit // upper.channels, upper.shape[1])
+                    row = row * layout.shape[0] // upper.shape[0]
+                    col = col * layout.shape[1] // upper.shape[1]
+                    shift = (layout.shape[0] // 2 - row, layout.shape[1] // 2 - col)
+                    image = np.roll(image, shift, axis=(0, 1))
                 ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
             if unit == 0:
                 ax.set_ylabel(label(outcome, condition).split(" (")[0], fontsize=7)

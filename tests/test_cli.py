@@ -161,3 +161,16 @@ def test_quick_run_cpp_standalone_agrees_with_numpy(tmp_path):
     ga, gb = a["effective_group"], b["effective_group"]
     assert ga["accepted"] == gb["accepted"] and ga["order"] == gb["order"]
     assert ga["pi"] == pytest.approx(gb["pi"], rel=1e-6, abs=1e-12)
+
+
+def test_torus_run_writes_sheet_figures(tmp_path):
+    out = tmp_path / "torus"
+    argv = ["run", "torus", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]
+    assert run(argv) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["equivariance_error"]["L1"]) == {
+        "shift(0,1)", "shift(1,0)", "shift(0,-1)", "shift(-1,0)"
+    }  # fmt: skip
+    assert metrics["effective_group"]["true_order"] == 144
+    for name in ("receptive_fields", "example_predictions", "effective_group"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
