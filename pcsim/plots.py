@@ -55,10 +55,12 @@ def receptive_fields(outcome: Outcome, n_units: int = 8):
                 image = w[:, unit].reshape(*layout.shape, layout.channels)[..., 0]
                 if layout.periodic:  # centre the unit's own position
                     upper = spec.layers[1].layout
-                    row, col = divmod(unit // upper.channels, upper.shape[1])
-                    row = row * layout.shape[0] // upper.shape[0]
-                    col = col * layout.shape[1] // upper.shape[1]
-                    shift = (layout.shape[0] // 2 - row, layout.shape[1] // 2 - col)
+                    y, x = divmod(unit // upper.channels, upper.shape[1])
+                    y, x = (
+                        y * layout.shape[0] // upper.shape[0],
+                        x * layout.shape[1] // upper.shape[1],
+                    )
+                    shift = (layout.shape[0] // 2 - y, layout.shape[1] // 2 - x)
                     image = np.roll(image, shift, axis=(0, 1))
                 ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
             if unit == 0:
