@@ -16,6 +16,7 @@ import brian2
 import numpy as np
 from brian2 import ms
 
+from pcsim.analysis import outcome_metrics
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.groups import transformation
@@ -164,8 +165,6 @@ class Development:
         its divergence check (to save what it produced); a diverged condition raises
         `pcsim.errors.DivergenceError`.
         """
-        from pcsim.analysis import outcome_metrics
-
         plan = self.plan()
         sim = self.simulator(plan, build_dir, report)
         results: dict[str, Result] = {}

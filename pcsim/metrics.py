@@ -65,12 +65,6 @@ def equivariance_error(r_base: np.ndarray, r_moved: np.ndarray, rho: np.ndarray)
     return float(np.mean(np.linalg.norm(r_moved - expected, axis=1) / norm))
 
 
-def invariance_index(r_base: np.ndarray, r_moved: np.ndarray) -> float:
-    """1 - mean_j |r(g x_j) - r(x_j)| / |r(x_j)|: 1 for a perfectly invariant layer."""
-    identity = np.arange(r_base.shape[1])
-    return 1.0 - equivariance_error(r_base, r_moved, identity)
-
-
 def weight_sharing_index(weights: np.ndarray, p_images: np.ndarray, rho: np.ndarray) -> float:
     """Mean correlation between the receptive field of unit rho(g)(u) and the receptive
     field of unit u moved by g: 1 when W is equivariant (W[:, rho(u)] = P(g) W[:, u]).

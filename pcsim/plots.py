@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pcsim import analysis, metrics, results  # noqa: E402
+from pcsim.groups import transformation  # noqa: E402
 
 if TYPE_CHECKING:
     from pcsim.development import Outcome
@@ -131,8 +132,6 @@ def effective_group(outcome: Outcome):
 
 def _true_images(outcome: Outcome) -> list[np.ndarray]:
     layout = outcome.development.spec.layers[0].layout
-    from pcsim.groups import transformation
-
     return [transformation(layout, g).array for g in outcome.development.world.generator_specs()]
 
 

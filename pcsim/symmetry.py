@@ -65,11 +65,6 @@ class SymmetrySpec:
         """Index array of length K * N_l: (rho_l(t_k) m)_i = m[gather[k * N_l + i]]."""
         return np.concatenate([np.argsort(p) for p in self.actions[l]])
 
-    def with_lambda(self, lam: float) -> SymmetrySpec:
-        from dataclasses import replace
-
-        return replace(self, lam=lam)
-
 
 def candidate_actions(
     spec: CircuitSpec, candidates: list[dict]

@@ -8,7 +8,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from pcsim import analysis, cli, config, results
+from pcsim import cli, config, development, results
 
 SMALL = [
     "--set", "training.frames=12", "--set", "probe.frames=4",
@@ -123,7 +123,7 @@ def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatc
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(analysis, "outcome_metrics", interrupted)
+    monkeypatch.setattr(development, "outcome_metrics", interrupted)
     out = tmp_path / "int"
     assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 130
     info = json.loads((out / "run.json").read_text())
