@@ -297,6 +297,18 @@ _P_NEW_SCENE = Field(
 )
 
 
+def _count_range(what: str) -> Field:
+    return Field(
+        what,
+        "list",
+        f"[min, max] number of {what} per scene",
+        default=[1, 2],
+        item=Field("", "int", ge=1),
+        length=2,
+        check=_ordered(strict=False),
+    )
+
+
 def _centres(what: str) -> Field:
     return Field(
         "centres",
@@ -312,15 +324,7 @@ def _centres(what: str) -> Field:
 RING_WORLD = (
     Field("channels", "int", "number of input channels", True, ge=3),
     _FRAME_DURATION,
-    Field(
-        "bumps",
-        "list",
-        "[min, max] number of bumps per scene",
-        default=[1, 2],
-        item=Field("", "int", ge=1),
-        length=2,
-        check=_ordered(strict=False),
-    ),
+    _count_range("bumps"),
     Field("kappa", "float", "von Mises concentration", default=4.0, gt=0),
     _CONTRAST,
     _NOISE_SD,
@@ -346,15 +350,7 @@ TORUS_WORLD = (
         length=2,
     ),
     _FRAME_DURATION,
-    Field(
-        "bars",
-        "list",
-        "[min, max] number of bars per scene",
-        default=[1, 2],
-        item=Field("", "int", ge=1),
-        length=2,
-        check=_ordered(strict=False),
-    ),
+    _count_range("bars"),
     Field(
         "orientations",
         "int",

@@ -150,10 +150,7 @@ class RingWorld:
                 f"scene), got {bad}"
             )
         set_(self, "steps", steps)
-        lo, hi = _pair(self.bumps, "bumps")
-        if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi:
-            raise ValueError(f"bumps must be integers with 1 <= min <= max, got {self.bumps!r}")
-        set_(self, "bumps", (int(lo), int(hi)))
+        set_(self, "bumps", _count_pair(self.bumps, "bumps"))
         if not (math.isfinite(self.kappa) and self.kappa > 0):
             raise ValueError(f"kappa must be a positive number, got {self.kappa!r}")
         set_(self, "kappa", float(self.kappa))
@@ -326,10 +323,7 @@ class TorusWorld:
                 f"steps must move the image (not (0, 0) modulo shape={self.shape}), got {bad}"
             )
         set_(self, "steps", steps)
-        lo, hi = _pair(self.bars, "bars")
-        if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi:
-            raise ValueError(f"bars must be integers with 1 <= min <= max, got {self.bars!r}")
-        set_(self, "bars", (int(lo), int(hi)))
+        set_(self, "bars", _count_pair(self.bars, "bars"))
         o = self.orientations
         if isinstance(o, bool) or not isinstance(o, int | np.integer) or o < 1:
             raise ValueError(f"orientations must be a positive integer, got {o!r}")
@@ -473,6 +467,14 @@ def _with_noise(
 ) -> FrameSequence:
     noise = rng.normal(0.0, noise_sd, size=clean.shape) if noise_sd else 0.0
     return FrameSequence(x=clean + noise, clean=clean, step=step)
+
+
+def _count_pair(value: Any, name: str) -> tuple[int, int]:
+    """A validated [min, max] count of objects per scene."""
+    lo, hi = _pair(value, name)
+    if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi:
+        raise ValueError(f"{name} must be integers with 1 <= min <= max, got {value!r}")
+    return int(lo), int(hi)
 
 
 def _check_scene_statistics(world: Any, steps: tuple) -> None:
