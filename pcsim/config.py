@@ -430,8 +430,8 @@ SYMMETRY = Table(
     "symmetry",
     (
         Field("lam", "float", "weight lambda of structural surprise", default=1.0, ge=0),
-        Field("beta", "float", "inverse temperature of the responsibilities", default=200.0, gt=0),
-        Field("theta", "float", "energy of the null hypothesis, per unit", default=0.02, gt=0),
+        Field("beta", "float", "inverse temperature of the responsibilities", default=1000.0, gt=0),
+        Field("theta", "float", "energy of the null hypothesis, per unit", default=0.01, gt=0),
         Field(
             "tau_dev",
             "quantity",
@@ -441,6 +441,15 @@ SYMMETRY = Table(
             gt=0,
         ),
         Field("pi_min", "float", "acceptance threshold of pi", default=0.05, gt=0, lt=1),
+        Field(
+            "weight_coupling",
+            "quantity",
+            "rate at which each synapse relaxes towards its partners under the candidates, "
+            "weighted by pi (the prior acting on the weights; 0 Hz: off)",
+            default="0 Hz",
+            dimension="rate",
+            ge=0,
+        ),
         Field(
             "evidence_weights",
             "list",

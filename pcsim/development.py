@@ -169,8 +169,14 @@ class Development:
         sim = self.simulator(plan, build_dir, report)
         results: dict[str, Result] = {}
         for condition in self.conditions:
-            lam = 0.0 if condition == BASELINE else None
-            inputs = Inputs(plan.inputs.frames, plan.inputs.plastic, plan.inputs.weights, lam)
+            off = condition == BASELINE  # the prior off: no pull, no weight coupling
+            inputs = Inputs(
+                plan.inputs.frames,
+                plan.inputs.plastic,
+                plan.inputs.weights,
+                lam=0.0 if off else None,
+                coupling=0 * brian2.Hz if off else None,
+            )
             results[condition] = sim.run(inputs)
             if on_result:
                 on_result(condition, results[condition])

@@ -114,6 +114,39 @@ def synapse_equations(learning: bool) -> Equations:
     return SYNAPSE_SUMS + (SYNAPSE_LEARNING if learning else SYNAPSE_FIXED)
 
 
+def weight_units(n_candidates: int) -> Equations:
+    """Weights of W_l held in a `NeuronGroup` (one unit per synapse) when the symmetry
+    prior also acts on the weights (``coupling`` > 0): Hebbian learning as in
+    SYNAPSE_LEARNING, plus the weight-space structural surprise
+    sum_k pi_k |W - P_k W rho_k^T|^2, whose descent pulls each synapse towards its partner
+    synapse under candidate k (``w_k``, gathered from a copy made before the step) with
+    weight pi_k (``p_k``, gathered from the candidate group). The Synapses link their
+    ``w`` to this group's."""
+    pulls = " + ".join(f"p_{k}*(w_{k} - w)" for k in range(1, n_candidates + 1))
+    partners = "\n".join(
+        f"w_{k} : 1 (linked)\np_{k} : 1 (linked)" for k in range(1, n_candidates + 1)
+    )
+    return Equations(
+        f"""
+        dw/dt = learn * (eta*Pi_below*eps_below*phi_above - eta_decay*w
+                         + coupling*({pulls})) : 1
+        w_old : 1                       # w before this step (the partners read it)
+        eps_below : 1 (linked)
+        phi_above : 1 (linked)
+        {partners}
+        Pi_below : 1 (shared, constant)
+        eta : hertz (shared, constant)
+        eta_decay : hertz (shared, constant)
+        coupling : hertz (shared, constant)
+        learn : 1 (shared)
+        """
+    )
+
+
+#: Synapses whose weight lives in a weight group: ``w`` gathered at ``weight_index``.
+SYNAPSE_LINKED = Equations("w : 1 (linked)\nweight_index : integer (constant)")
+WEIGHT_COPY = "w_old = w"
+
 #: The per-step update of the error units (a `run_regularly` operation).
 ERROR_UPDATE = "eps = r - mu"
 

@@ -40,6 +40,7 @@ def development_from_config(cfg: dict) -> Development:
             tau_dev=sym["tau_dev"],
             evidence_weights=tuple(sym["evidence_weights"]),
             pi_min=sym["pi_min"],
+            weight_coupling=sym["weight_coupling"],
         )
     probe = cfg["probe"]
     novel = probe.get("novel_centres")

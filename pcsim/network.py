@@ -9,7 +9,8 @@ start                 -10    monitors sample (the state reached by the previous 
 start                  -5    at frame starts: memory m_l = r_l (symmetry prior)
 start                   0    at frame starts: layer 0 loads the frame, the rest the gate
 start                   1    at frame starts: divergence check of every layer
-groups                 -9    phi(r_l) and phi'(r_l), stored per unit
+groups                 -9    phi(r_l) and phi'(r_l), stored per unit (and w_old = w
+                             where the prior acts on the weights)
 groups                 -8    s_{l,k} = r_l - rho_l(t_k) m_l
 groups                 -7    mu_{l-1} = W_l phi(r_l)              (summed, to post)
                              E_{l,k} = mean_i s_{l,k,i}^2         (summed, to candidates)
@@ -18,8 +19,8 @@ groups                 -5    fb_l = W_l^T (Pi_{l-1} eps_{l-1})     (summed, to p
                              q_k = weight_k / Z
 groups                 -4    q_k copied to the consistency units
 groups                 -3    sym_l = sum_k q_k s_{l,k}            (summed, to layer l)
-groups                  0    Euler step of the weights and of the prior pi
-groups                  1    Euler step of the value units
+groups                  0    Euler step of the weights
+groups                  1    Euler step of the value units and of the prior pi
 ====================  =====  ==========================================================
 """
 
@@ -105,6 +106,7 @@ class CircuitNetwork:
     plasticity: TimedArray
     monitors: dict[str, StateMonitor]
     frame_monitors: dict[str, StateMonitor]
+    weights: list  # the object holding each W_l's ``w``: its Synapses or a weight group
     candidates: NeuronGroup | None = None
 
 
@@ -195,12 +197,21 @@ def build_network(
         _at_frame_starts(group, check, fd, ORDER_CHECK, f"L{index}_health")
         layers.append(group)
 
+    extra, candidates = [], None
+    if symmetric:
+        candidates, extra = _symmetry_objects(layers, symmetry, protocol, plasticity)
+    couple = symmetric and spec.learning and symmetry.couples_weights
     synapses: list[Synapses] = []
+    weights: list = []
     for index in range(1, n_layers):
+        if couple:
+            model = equations.SYNAPSE_SUMS + equations.SYNAPSE_LINKED
+        else:
+            model = equations.synapse_equations(spec.learning)
         syn = Synapses(
             layers[index],
             layers[index - 1],
-            equations.synapse_equations(spec.learning),
+            model,
             method="euler",
             dt=protocol.dt,
             order=ORDER_WEIGHTS,
@@ -209,24 +220,64 @@ def build_network(
         )
         pre, post = spec.connections(index)
         syn.connect(i=pre, j=post)
+        owner = syn
+        if couple:
+            owner = _weight_group(spec, symmetry, index, layers, candidates, protocol, plasticity)
+            syn.weight_index = np.arange(len(pre))
+            syn.w = brian2.linked_var(owner, "w", index="weight_index")
+            extra.append(owner)
         if spec.learning:
-            syn.eta = spec.eta
-            syn.eta_decay = spec.eta_decay
-            _at_frame_starts(syn, equations.LEARN_UPDATE, fd, ORDER_LOAD, f"W{index}_gate")
+            owner.eta = spec.eta
+            owner.eta_decay = spec.eta_decay
+            _at_frame_starts(owner, equations.LEARN_UPDATE, fd, ORDER_LOAD, f"W{index}_gate")
         syn.summed_updaters["mu_post"].order = ORDER_MU
         syn.summed_updaters["fb_pre"].order = ORDER_FB
         synapses.append(syn)
+        weights.append(owner)
 
-    extra, candidates = [], None
-    if symmetric:
-        candidates, extra = _symmetry_objects(layers, symmetry, protocol, plasticity)
     groups = layers + ([candidates] if candidates is not None else [])
     recorded = _monitors(groups, monitors, protocol.interval, "monitor")
     at_frames = _monitors(groups, frame_monitors, fd, "frame")
     network = Network(*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
     return CircuitNetwork(
-        network, layers, synapses, stimulus, plasticity, recorded, at_frames, candidates
+        network, layers, synapses, stimulus, plasticity, recorded, at_frames, weights, candidates
     )
+
+
+def _weight_group(
+    spec: CircuitSpec,
+    symmetry: SymmetrySpec,
+    l: int,
+    layers: list[NeuronGroup],
+    candidates: NeuronGroup,
+    protocol: Protocol,
+    plasticity: TimedArray,
+) -> NeuronGroup:
+    """The weights of W_l as a NeuronGroup (see `equations.weight_units`)."""
+    pre, post = spec.connections(l)
+    k = symmetry.n_candidates
+    group = NeuronGroup(
+        len(pre),
+        equations.weight_units(k),
+        method="euler",
+        dt=protocol.dt,
+        order=ORDER_WEIGHTS,
+        name=f"W{l}_weights",
+        namespace={"plasticity": plasticity},
+    )
+    group.Pi_below = spec.layers[l - 1].precision
+    group.coupling = symmetry.weight_coupling
+    group.eps_below = brian2.linked_var(layers[l - 1], "eps", index=post)
+    group.phi_above = brian2.linked_var(layers[l], "phi_r", index=pre)
+    for c, partner in enumerate(symmetry.partners(spec, l), start=1):
+        setattr(group, f"w_{c}", brian2.linked_var(group, "w_old", index=partner))
+        setattr(
+            group,
+            f"p_{c}",
+            brian2.linked_var(candidates, "prior", index=np.full(len(pre), c)),
+        )
+    group.run_regularly(equations.WEIGHT_COPY, when="groups", order=ORDER_PHI, name=f"W{l}_copy")
+    return group
 
 
 def _at_frame_starts(group, code: str, frame: brian2.Quantity, order: int, name: str) -> None:
@@ -249,7 +300,7 @@ def _symmetry_objects(
         equations.candidate_equations(n_layers),
         method="euler",
         dt=dt,
-        order=ORDER_WEIGHTS,
+        order=ORDER_VALUES,
         name="candidates",
         namespace={"plasticity": plasticity},
     )

@@ -50,7 +50,7 @@ def simulate(
     zeros = [np.zeros(n, dtype=dtype) for n in spec.sizes]
     r, mu, eps, fb, m, sym = ([z.copy() for z in zeros] for _ in range(6))
     state = {"r": r, "mu": mu, "eps": eps, "fb": fb, "m": m, "sym": sym}
-    cand = _Candidates(symmetry, n_layers, inputs.lam, dtype) if symmetry else None
+    cand = _Candidates(symmetry, spec, inputs, dtype) if symmetry else None
     if cand:
         state.update(cand.state)
     recorded = {name: parse_monitor_name(name, n_layers) for name in monitors}
@@ -95,7 +95,10 @@ def simulate(
             if spec.learning:  # groups 0
                 for l in range(1, n_layers):
                     hebb = eta * precision[l - 1] * np.outer(eps[l - 1], phi(r[l]))
-                    weights[l] = weights[l] + dt * gate * (hebb - decay * weights[l]) * masks[l]
+                    change = hebb - decay * weights[l]
+                    if cand and cand.couples:
+                        change = change + cand.weight_pull(l, weights[l])
+                    weights[l] = weights[l] + dt * gate * change * masks[l]
             if cand:
                 cand.develop(dt, gate)
             for l in range(1, n_layers):  # groups 1
@@ -134,9 +137,14 @@ def _read(state: dict, layer: int, var: str) -> np.ndarray:
 class _Candidates:
     """The candidate machinery of DESIGN.md section 2 (index 0: null hypothesis)."""
 
-    def __init__(self, symmetry: SymmetrySpec, n_layers: int, lam: float | None, dtype: np.dtype):
+    def __init__(self, symmetry: SymmetrySpec, spec: CircuitSpec, inputs: Inputs, dtype):
+        n_layers = spec.n_layers
         self.sym = symmetry
-        self.lam = symmetry.lam if lam is None else lam
+        self.spec = spec
+        self.lam = symmetry.lam if inputs.lam is None else inputs.lam
+        coupling = symmetry.weight_coupling if inputs.coupling is None else inputs.coupling
+        self.coupling = float(coupling * second)
+        self.couples = symmetry.couples_weights
         k = symmetry.n_candidates
         self.gathers = [symmetry.gather(l).reshape(k, -1) for l in range(n_layers)]
         self.prior = np.full(k + 1, symmetry.prior0, dtype=dtype)
@@ -162,6 +170,18 @@ class _Candidates:
     def pull(self, l: int) -> np.ndarray:
         """sum_k q_k s_{l,k} (groups -2)."""
         return self.q[1:] @ self.s[l]
+
+    def weight_pull(self, l: int, w: np.ndarray) -> np.ndarray:
+        """coupling * sum_k pi_k (W[partner] - W), dense (N_{l-1}, N_l): the descent of the
+        weight-space structural surprise (a synapse without partner is not pulled)."""
+        pull = np.zeros_like(w)
+        for k in range(self.sym.n_candidates):
+            rinv = np.argsort(self.sym.actions[l][k])
+            pinv = np.argsort(self.sym.actions[l - 1][k])
+            partner = w[np.ix_(pinv, rinv)]
+            exists = self.spec.mask(l)[np.ix_(pinv, rinv)]
+            pull += self.prior[k + 1] * np.where(exists, partner - w, 0.0)
+        return self.coupling * pull
 
     def develop(self, dt: float, gate: float) -> None:
         """Euler step of pi (groups 0)."""

@@ -28,13 +28,15 @@ from pcsim.symmetry import SymmetrySpec
 class Inputs:
     """What one run sees: ``frames`` (n_frames, N_0) stimuli, ``plastic`` (n_frames,) 1 where
     learning is on during that frame, 0 where frozen, and the initial ``weights``
-    (W_1..W_L, one value per synapse in `CircuitSpec.connections` order). ``lam`` replaces the
-    symmetry prior's lambda for this run (e.g. 0 for the baseline); None keeps it."""
+    (W_1..W_L, one value per synapse in `CircuitSpec.connections` order). ``lam`` and
+    ``coupling`` replace the symmetry prior's lambda and weight coupling for this run (0
+    and 0 Hz for the baseline); None keeps them."""
 
     frames: np.ndarray
     plastic: np.ndarray
     weights: tuple[np.ndarray, ...]
     lam: float | None = None
+    coupling: brian2.Quantity | None = None
 
 
 @dataclass
@@ -128,12 +130,16 @@ class Simulator:
         """What a run sets before it starts: the frame and gate tables, then the initial
         state (if continuing), then the weights and lambda of ``inputs`` (which win)."""
         values: dict[tuple[str, str], object] = dict(initial_state or {})
-        for syn, w in zip(circuit.synapses, inputs.weights, strict=True):
-            values[(syn.name, "w")] = w
+        for owner, w in zip(circuit.weights, inputs.weights, strict=True):
+            values[(owner.name, "w")] = w
         if inputs.lam is not None:
             if self.symmetry is None:
                 raise ValueError("lam given, but this simulator has no symmetry prior")
             values.update({(group.name, "lam"): inputs.lam for group in circuit.layers[1:]})
+        if inputs.coupling is not None:
+            for owner in circuit.weights:
+                if owner is not None and "coupling" in owner.variables:
+                    values[(owner.name, "coupling")] = inputs.coupling
         objects = {obj.name: obj for obj in circuit.network.objects}
         args = {
             circuit.stimulus: inputs.frames,
@@ -201,7 +207,7 @@ class Simulator:
         times = times * float(self.protocol.dt / second)
         traces = {name: _samples(m, name) for name, m in circuit.monitors.items()}
         frame_traces = {name: _samples(m, name)[1:] for name, m in circuit.frame_monitors.items()}
-        weights = [np.asarray(syn.w[:]).copy() for syn in circuit.synapses]
+        weights = [np.asarray(owner.w[:]).copy() for owner in circuit.weights]
         final = final_state(circuit)
         if not self.protocol.tail_step:  # the end of the last frame is the final state
             for name, monitor in circuit.frame_monitors.items():
@@ -269,7 +275,8 @@ def run_streamed(sim: Simulator, inputs: Inputs) -> Result:
     chunk_seconds = chunk * proto.steps_per_frame * float(proto.dt / second)
     for c in range(n_chunks):
         part = slice(c * chunk, (c + 1) * chunk)
-        result = sim.run(Inputs(frames[part], plastic[part], weights, inputs.lam), state)
+        chunk_inputs = Inputs(frames[part], plastic[part], weights, inputs.lam, inputs.coupling)
+        result = sim.run(chunk_inputs, state)
         if result.divergence:
             population, t = result.divergence
             result.divergence = (population, t + c * chunk_seconds)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import brian2
 import numpy as np
@@ -23,6 +23,8 @@ class SymmetrySpec:
     layer's units, so that one theta and beta suit layers of any size).
     ``lam`` (lambda) weighs structural surprise in inference; 0 is the plain-PC baseline.
     ``tau_dev`` (time) is the developmental time constant of the prior pi over candidates.
+    ``weight_coupling`` (rate): the prior's action on the weights, each synapse relaxing
+    towards its partner under every candidate with weight pi_k (0: off).
     """
 
     names: tuple[str, ...]
@@ -34,6 +36,7 @@ class SymmetrySpec:
     evidence_weights: tuple[float, ...]
     pi_min: float = 0.05
     initial_prior: float | None = None
+    weight_coupling: brian2.Quantity = field(default_factory=lambda: 0 * brian2.Hz)
 
     def __post_init__(self) -> None:
         k = len(self.names)
@@ -60,6 +63,27 @@ class SymmetrySpec:
     def prior0(self) -> float:
         """Initial pi of every candidate and of the null hypothesis."""
         return self.initial_prior or 1.0 / (self.n_candidates + 1)
+
+    @property
+    def couples_weights(self) -> bool:
+        return float(self.weight_coupling) > 0
+
+    def partners(self, spec: CircuitSpec, l: int) -> np.ndarray:
+        """(K, S_l) synapse indices: the partner of synapse s of W_l under candidate k,
+        i.e. the synapse whose weight P_k W_l rho_l(t_k)^T puts at s; a synapse without a
+        partner (the connectivity is not invariant under t_k) is its own partner."""
+        pre, post = spec.connections(l)
+        n_post = spec.sizes[l - 1]
+        keys = pre * n_post + post  # ascending: synapses are sorted by pre, then post
+        out = np.empty((self.n_candidates, len(pre)), dtype=np.int64)
+        for k in range(self.n_candidates):
+            want = (
+                np.argsort(self.actions[l][k])[pre] * n_post
+                + np.argsort(self.actions[l - 1][k])[post]
+            )
+            found = np.clip(np.searchsorted(keys, want), 0, len(keys) - 1)
+            out[k] = np.where(keys[found] == want, found, np.arange(len(pre)))
+        return out
 
     def gather(self, l: int) -> np.ndarray:
         """Index array of length K * N_l: (rho_l(t_k) m)_i = m[gather[k * N_l + i]]."""
@@ -95,6 +119,7 @@ def symmetry_prior(
     tau_dev: brian2.Quantity = 2 * brian2.second,
     evidence_weights: tuple[float, ...] | None = None,
     pi_min: float = 0.05,
+    weight_coupling: brian2.Quantity = 0 * brian2.Hz,
 ) -> SymmetrySpec:
     """A `SymmetrySpec` for ``spec`` from candidate tables such as
     ``{"name": "rot+1", "kind": "rotate", "by": 1}`` (see `pcsim.groups.transformation`).
@@ -102,4 +127,14 @@ def symmetry_prior(
     names, actions = candidate_actions(spec, candidates)
     if evidence_weights is None:
         evidence_weights = (1.0,) + (0.0,) * (spec.n_layers - 1)
-    return SymmetrySpec(names, actions, lam, beta, theta, tau_dev, tuple(evidence_weights), pi_min)
+    return SymmetrySpec(
+        names,
+        actions,
+        lam,
+        beta,
+        theta,
+        tau_dev,
+        tuple(evidence_weights),
+        pi_min,
+        weight_coupling=weight_coupling,
+    )

@@ -508,7 +508,8 @@ def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
         "centres": [0.0, 1.0],
     }
     sym = cfg["symmetry"]
-    assert sym["lam"] == 1.0 and sym["beta"] == 200.0 and sym["theta"] == 0.02
+    assert sym["lam"] == 1.0 and sym["beta"] == 1000.0 and sym["theta"] == 0.01
+    assert sym["weight_coupling"] == 0 * Hz
     assert sym["tau_dev"] == 2 * second and sym["pi_min"] == 0.05
     assert sym["checkpoints"] == 5 and sym["probe_stimuli"] == 8
     assert sym["evidence_weights"] == [1.0, 0.0, 0.0]  # filled in from the circuit

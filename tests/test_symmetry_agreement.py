@@ -64,3 +64,43 @@ def test_prior_is_frozen_during_frozen_frames():
 @pytest.mark.parametrize("backend", ["cython", "cpp_standalone"])
 def test_compiled_backends_match_oracle(backend):
     run_backend(backend)
+
+
+def coupled_case():
+    """The symmetric case with the prior also acting on the weights."""
+    from brian2 import Hz
+
+    spec, proto, prior, inputs = symmetric_case()
+    return spec, proto, dataclasses.replace(prior, weight_coupling=3 * Hz), inputs
+
+
+@pytest.mark.parametrize(
+    "backend", ["numpy", pytest.param("cpp_standalone", marks=pytest.mark.slow)]
+)
+def test_weight_coupling_matches_oracle_and_switches_off(backend):
+    from brian2 import Hz
+
+    spec, proto, prior, inputs = coupled_case()
+    sim = Simulator(
+        spec, proto, BackendOptions(backend), monitors=SYMMETRY_MONITORS, symmetry=prior
+    )
+    args = dict(monitors=SYMMETRY_MONITORS, symmetry=prior)
+    coupled = sim.run(inputs)
+    check(coupled, oracle.simulate(spec, proto, inputs, **args))
+    off = dataclasses.replace(inputs, coupling=0 * Hz)
+    uncoupled = sim.run(off)
+    check(uncoupled, oracle.simulate(spec, proto, off, **args))
+    assert np.abs(coupled.weights[0] - uncoupled.weights[0]).max() > 0.1
+
+
+def test_partners_follow_the_candidate_and_default_to_self():
+    spec, _, prior, _ = symmetric_case()
+    pre, post = spec.connections(1)  # dense 12 -> 12 ring, candidate 0 rotates by 2
+    partners = prior.partners(spec, 1)
+    s = 5
+    partner = partners[0, s]
+    assert pre[partner] == (pre[s] - 2) % 12 and post[partner] == (post[s] - 2) % 12
+    # layer 2 is local with 5 of 8 positions: a reflection keeps every synapse's partner
+    # inside the connectivity, a random permutation does not, and then it is the synapse
+    local = prior.partners(spec, 2)
+    assert (local[3] == np.arange(local.shape[1])).any()
