@@ -52,7 +52,7 @@ def main() -> None:
                 raise SystemExit(f"seed {seed} failed; see {out}/run.json")
         runs.append(json.loads((out / "metrics.json").read_text()))
     print(f"{args.scenario}: seeds {args.seeds}{' (quick)' if args.quick else ''}, mean ± sd\n")
-    print("| metric | with prior | baseline (lambda = 0) |")
+    print("| metric | with prior | baseline (prior off) |")
     print("|---|---|---|")
     for name, get in ROWS:
         prior = [get(m) for m in runs]

@@ -3,7 +3,7 @@
 The scripting API: describe a circuit (`CircuitSpec`, `LayerSpec`, `Layout`), a world
 (`RingWorld`, `TorusWorld`) and optionally a symmetry prior (`symmetry_prior`), put them
 in a `Development` and `run` it; `Outcome.metrics` holds the results, the baseline
-(lambda = 0) under ``"baseline"``. `load_scenario` + `development_from_config` do the
+(the prior off) under ``"baseline"``. `load_scenario` + `development_from_config` do the
 same from a scenario file.
 """
 

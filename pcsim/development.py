@@ -2,7 +2,7 @@
 plan of frames it is shown (development interleaved with frozen probes).
 
 This is the scripting API (see the README): build a `Development`, call `run`, read
-`Outcome.metrics`. With a symmetry prior, every run also runs its baseline (lambda = 0)
+`Outcome.metrics`. With a symmetry prior, every run also runs its baseline (prior off)
 on the same frames from the same initial weights, reusing the compiled simulation.
 """
 

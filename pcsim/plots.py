@@ -1,7 +1,7 @@
 """Figures of a development run, one function per figure; each returns a Figure.
 
 Every figure shows every condition of the run: with a symmetry prior that is the prior
-and its baseline (lambda = 0) side by side.
+and its baseline (prior off: lambda = 0, no weight coupling) side by side.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ COLOURS = {"symmetry": "tab:blue", "baseline": "tab:orange", "pc": "tab:blue"}
 def label(outcome: Outcome, condition: str) -> str:
     sym = outcome.development.symmetry
     if condition == "symmetry":
-        return f"with symmetry prior (lambda = {sym.lam:g})"
-    return "baseline (lambda = 0)" if condition == "baseline" else "plain PC"
+        coupling = f", kappa = {float(sym.weight_coupling):g} Hz" if sym.couples_weights else ""
+        return f"with symmetry prior (lambda = {sym.lam:g}{coupling})"
+    return "baseline (prior off)" if condition == "baseline" else "plain PC"
 
 
 def receptive_fields(outcome: Outcome, n_units: int = 8):
