@@ -84,6 +84,7 @@ def _cuda_preferences(options: BackendOptions) -> None:
         import brian2cuda  # noqa: F401  (registers the cuda_standalone device)
     except ImportError as error:
         raise BackendError(f"cuda_standalone needs brian2cuda ({error})") from error
+    brian2.BrianLogger.log_level_warn()  # brian2cuda lists every preference at INFO
     curand = curand_root()
     cuda = prefs.devices.cuda_standalone.cuda_backend
     cuda.detect_gpus = False
