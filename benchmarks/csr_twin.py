@@ -21,12 +21,11 @@ import time
 from typing import NamedTuple
 
 import numpy as np
-from brian2 import second
 from scipy import sparse
 
 from pcsim.circuit import CircuitSpec
 from pcsim.network import Protocol, parse_monitor_name
-from pcsim.oracle import PHI
+from pcsim.oracle import PHI, si_parameters
 from pcsim.simulate import Inputs
 
 
@@ -91,10 +90,7 @@ def simulate_csr(
     """Integrate ``spec`` (plain PC, float64) on ``inputs``; see `CsrRun`."""
     phi, dphi = PHI[spec.nonlinearity]
     n_layers, top = spec.n_layers, spec.n_layers - 1
-    dt = float(protocol.dt / second)
-    tau = float(spec.tau_r / second)
-    eta = float(spec.eta * second)
-    decay = float(spec.eta_decay * second)
+    dt, tau, eta, decay = si_parameters(spec, protocol)
     conns = [None] + [_Connection(spec, l, w) for l, w in enumerate(inputs.weights, 1)]
     precision = [layer.precision for layer in spec.layers]
     r, mu, eps, fb = ([np.zeros(n) for n in spec.sizes] for _ in range(4))

@@ -38,10 +38,7 @@ def simulate(
     dtype = np.dtype(dtype)
     phi, dphi = PHI[spec.nonlinearity]
     n_layers, top = spec.n_layers, spec.n_layers - 1
-    dt = float(protocol.dt / second)
-    tau = float(spec.tau_r / second)
-    eta = float(spec.eta * second)
-    decay = float(spec.eta_decay * second)
+    dt, tau, eta, decay = si_parameters(spec, protocol)
     masks = [None] + [spec.mask(l) for l in range(1, n_layers)]
     weights = [None] + [
         spec.dense(l, np.asarray(w, dtype=dtype)) for l, w in enumerate(inputs.weights, 1)
@@ -126,6 +123,16 @@ def simulate(
         simulate_seconds=simulated,
         divergence=divergence,
         backend="oracle",
+    )
+
+
+def si_parameters(spec: CircuitSpec, protocol: Protocol) -> tuple[float, float, float, float]:
+    """dt and tau_r in seconds, eta and eta_decay in 1/s, as plain floats."""
+    return (
+        float(protocol.dt / second),
+        float(spec.tau_r / second),
+        float(spec.eta * second),
+        float(spec.eta_decay * second),
     )
 
 

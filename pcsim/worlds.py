@@ -216,17 +216,11 @@ class RingWorld:
         is a new scene (``step[k] = 0``); otherwise ``clean[k] = np.roll(clean[k-1], s)``
         with ``s`` drawn uniformly from ``steps`` and ``step[k] = s``. Noise is added last.
         """
-        n_frames = _check_n_frames(n_frames)
-        clean = np.empty((n_frames, self.channels))
-        step = np.zeros(n_frames, dtype=np.int64)
-        for k in range(n_frames):
-            if k == 0 or rng.random() < self.p_new_scene:
-                clean[k] = self.scene(rng)
-            else:
-                s = self.steps[int(rng.integers(len(self.steps)))]
-                step[k] = s
-                clean[k] = np.roll(clean[k - 1], s)
-        return self._with_noise(clean, step, rng)
+
+        def rotate(previous: np.ndarray, i: int) -> tuple[np.ndarray, int]:
+            return np.roll(previous, self.steps[i]), self.steps[i]
+
+        return _sequence(self, n_frames, rng, rotate)
 
     def heldout(
         self,
@@ -239,16 +233,7 @@ class RingWorld:
         ``centres`` overrides the world's centre range (fractions of the ring), e.g. to
         place stimuli where development never showed them.
         """
-        n_frames = _check_n_frames(n_frames)
-        clean = np.empty((n_frames, self.channels))
-        for k in range(n_frames):
-            clean[k] = self.scene(rng, centres)
-        return self._with_noise(clean, np.zeros(n_frames, dtype=np.int64), rng)
-
-    def _with_noise(
-        self, clean: np.ndarray, step: np.ndarray, rng: np.random.Generator
-    ) -> FrameSequence:
-        return _with_noise(clean, step, rng, self.noise_sd)
+        return _independent(self, n_frames, rng, centres)
 
 
 @dataclass(frozen=True)
@@ -427,17 +412,11 @@ class TorusWorld:
         ``range(len(steps))``, ``clean[k] = move(clean[k-1], steps[i])`` and
         ``step[k] = i + 1``. Noise is added last.
         """
-        n_frames = _check_n_frames(n_frames)
-        clean = np.empty((n_frames, self.n_units))
-        step = np.zeros(n_frames, dtype=np.int64)
-        for k in range(n_frames):
-            if k == 0 or rng.random() < self.p_new_scene:
-                clean[k] = self.scene(rng)
-            else:
-                i = int(rng.integers(len(self.steps)))
-                step[k] = i + 1
-                clean[k] = self.move(clean[k - 1], self.steps[i])
-        return _with_noise(clean, step, rng, self.noise_sd)
+
+        def shift(previous: np.ndarray, i: int) -> tuple[np.ndarray, int]:
+            return self.move(previous, self.steps[i]), i + 1
+
+        return _sequence(self, n_frames, rng, shift)
 
     def heldout(
         self,
@@ -450,16 +429,38 @@ class TorusWorld:
         ``centres`` overrides the world's range of bar centres' x coordinate (fractions of
         the width), e.g. to place stimuli where development never showed them.
         """
-        n_frames = _check_n_frames(n_frames)
-        clean = np.empty((n_frames, self.n_units))
-        for k in range(n_frames):
-            clean[k] = self.scene(rng, centres)
-        return _with_noise(clean, np.zeros(n_frames, dtype=np.int64), rng, self.noise_sd)
+        return _independent(self, n_frames, rng, centres)
 
 
 def _wrap(d: np.ndarray, n: int) -> np.ndarray:
     """Displacements on a circle of circumference ``n``, wrapped into ``[-n/2, n/2)``."""
     return np.mod(d + n / 2.0, n) - n / 2.0
+
+
+def _sequence(world: Any, n_frames: int, rng: np.random.Generator, advance) -> FrameSequence:
+    """Frames of ``world``: frame 0 and, with probability ``p_new_scene``, any later frame
+    is a new scene (step 0); otherwise a generator index i is drawn uniformly and
+    ``advance(previous clean frame, i)`` gives the new clean frame and its step code."""
+    n_frames = _check_n_frames(n_frames)
+    clean = np.empty((n_frames, world.n_units))
+    step = np.zeros(n_frames, dtype=np.int64)
+    for k in range(n_frames):
+        if k == 0 or rng.random() < world.p_new_scene:
+            clean[k] = world.scene(rng)
+        else:
+            clean[k], step[k] = advance(clean[k - 1], int(rng.integers(len(world.steps))))
+    return _with_noise(clean, step, rng, world.noise_sd)
+
+
+def _independent(
+    world: Any, n_frames: int, rng: np.random.Generator, centres: Any
+) -> FrameSequence:
+    """``n_frames`` independent new scenes of ``world`` (``centres`` as in heldout)."""
+    n_frames = _check_n_frames(n_frames)
+    clean = np.empty((n_frames, world.n_units))
+    for k in range(n_frames):
+        clean[k] = world.scene(rng, centres)
+    return _with_noise(clean, np.zeros(n_frames, dtype=np.int64), rng, world.noise_sd)
 
 
 def _with_noise(
