@@ -23,7 +23,7 @@ from brian2 import Hz, ms, second
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, LayerSpec
 from pcsim.layouts import Layout
-from pcsim.network import Protocol
+from pcsim.network import Protocol, Setup
 from pcsim.simulate import Simulator
 from pcsim.symmetry import symmetry_prior
 
@@ -67,7 +67,7 @@ def main() -> None:
     proto = Protocol(n_frames=args.frames, frame_duration=50 * ms, dt=1 * ms, interval=50 * ms)
     options = BackendOptions(args.backend, float_dtype="float32" if args.float32 else "float64")
     with tempfile.TemporaryDirectory(prefix="pcsim-scale-") as tmp:
-        sim = Simulator(spec, proto, options, symmetry=prior, build_dir=Path(tmp))
+        sim = Simulator(spec, proto, options, Setup(prior), build_dir=Path(tmp))
         binary = sim.build()
         total = time.perf_counter() - start
         static = sum(p.stat().st_size for p in (Path(tmp) / "static_arrays").iterdir())

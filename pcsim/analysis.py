@@ -1,21 +1,38 @@
-"""From a development's raw results to its metrics (DESIGN.md section 3).
+"""From a development's raw results to its metrics (definitions in docs/model.md).
 
 Probes use the frame-end states of frozen probe frames; time series use the frame-end
-states of development frames. Everything here is NumPy on recorded arrays.
+states of development frames. Everything here is NumPy on recorded arrays, so a finished
+run can be analysed again from its files (`pcsim.experiment.analyse_run`). This module
+knows a run only through `Described` (what a `pcsim.development.Development` provides)
+and never imports the module that runs it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from pcsim import metrics
+from pcsim.circuit import CircuitSpec
 from pcsim.groups import Perm, accepted_group_summary, rescale_spec, transformation
+from pcsim.plan import Plan
+from pcsim.simulate import Result
+from pcsim.symmetry import SymmetrySpec
 
-if TYPE_CHECKING:
-    from pcsim.development import Development, Plan
-    from pcsim.simulate import Result
+
+class World(Protocol):
+    def generator_specs(self) -> list[dict]: ...
+
+
+class Described(Protocol):
+    """What the metrics need to know of a run besides its results: the circuit, the
+    symmetry prior (None: plain PC) and the world (whose generators are the truth)."""
+
+    spec: CircuitSpec
+    symmetry: SymmetrySpec | None
+    world: World
+
 
 #: Points kept in the time series of metrics.json (the full series is in traces.npz).
 SERIES_POINTS = 50
@@ -29,7 +46,7 @@ def generator_name(spec: dict) -> str:
     return f"{spec['kind']}{by:+d}" if isinstance(by, int) else spec["kind"]
 
 
-def layer_actions(dev: Development, spec: dict) -> list[np.ndarray | None]:
+def layer_actions(dev: Described, spec: dict) -> list[np.ndarray | None]:
     """Images of a sensory-layer transformation ``spec`` on every layer (None where the
     layer's resolution cannot carry it)."""
     sensory = dev.spec.layers[0].layout
@@ -43,7 +60,7 @@ def layer_actions(dev: Development, spec: dict) -> list[np.ndarray | None]:
     return actions
 
 
-def probe_metrics(dev: Development, plan: Plan, result: Result) -> dict:
+def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     """Equivariance errors per checkpoint, layer and true generator, and prediction errors
     on the frozen held-out probes."""
     generators = dev.world.generator_specs()
@@ -61,11 +78,19 @@ def probe_metrics(dev: Development, plan: Plan, result: Result) -> dict:
                 name: _probe_value(r, block, g + 1, actions[g][l], l in invariant)
                 for g, name in enumerate(names)
             }
-        course.append({"frames_developed": seen, "equivariance_error": per_layer})
-    final = course[-1]["equivariance_error"]
+        course.append(
+            {
+                "frames_developed": seen,
+                "equivariance_error": per_layer,
+                "equivariance_error_mean": {
+                    k: metrics.mean_present(v) for k, v in per_layer.items()
+                },
+            }
+        )
+    final = course[-1]
     out = {
-        "equivariance_error": final,
-        "equivariance_error_mean": {k: _mean(v) for k, v in final.items()},
+        "equivariance_error": final["equivariance_error"],
+        "equivariance_error_mean": final["equivariance_error_mean"],
         "equivariance_course": course,
         "heldout_prediction_error": float(error[plan.heldout].mean()),
         "transformed_heldout_prediction_error": (
@@ -74,7 +99,9 @@ def probe_metrics(dev: Development, plan: Plan, result: Result) -> dict:
     }
     if invariant:
         out["invariance_index"] = {
-            f"L{l}": {n: 1.0 - v for n, v in final[f"L{l}"].items() if v is not None}
+            f"L{l}": {
+                n: 1.0 - v for n, v in final["equivariance_error"][f"L{l}"].items() if v is not None
+            }
             for l in sorted(invariant)
             if l > 0
         }
@@ -104,12 +131,7 @@ def _probe_value(
     return metrics.equivariance_error(r[block[:, 0]], r[block[:, column]], rho)
 
 
-def _mean(values: dict) -> float | None:
-    kept = [v for v in values.values() if v is not None]
-    return float(np.mean(kept)) if kept else None
-
-
-def energy_series(dev: Development, plan: Plan, result: Result) -> dict[str, np.ndarray]:
+def energy_series(dev: Described, plan: Plan, result: Result) -> dict[str, np.ndarray]:
     """F_pc, S, F and pi over development frames (full length)."""
     n = dev.spec.n_layers
     trace = result.frame_traces
@@ -128,7 +150,7 @@ def energy_series(dev: Development, plan: Plan, result: Result) -> dict[str, np.
     return series
 
 
-def group_metrics(dev: Development, result: Result) -> dict:
+def group_metrics(dev: Described, result: Result) -> dict:
     """The effective group at the end of development against the world's generators."""
     sym = dev.symmetry
     pi = result.frame_traces["cand.prior"][-1]
@@ -152,7 +174,7 @@ def group_metrics(dev: Development, result: Result) -> dict:
     }
 
 
-def condition_metrics(dev: Development, plan: Plan, result: Result) -> dict:
+def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     out = probe_metrics(dev, plan, result)
     series = energy_series(dev, plan, result)
     out["series"] = {}
@@ -173,10 +195,11 @@ def _downsample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ends, means
 
 
-def outcome_metrics(dev: Development, plan: Plan, results: dict[str, Result]) -> dict:
-    """Metrics of the main condition, with the baseline's under ``"baseline"`` and the
-    headline comparisons under ``"comparison"``."""
-    conditions = dev.conditions
+def outcome_metrics(dev: Described, plan: Plan, results: dict[str, Result]) -> dict:
+    """Metrics of the main condition (the first of ``results``), with the baseline's (the
+    second, if any) under ``"baseline"`` and the headline comparisons under
+    ``"comparison"``."""
+    conditions = list(results)
     main = condition_metrics(dev, plan, results[conditions[0]])
     main["condition"] = conditions[0]
     if len(conditions) > 1:

@@ -1,4 +1,5 @@
-"""The ``pcsim`` command: ``pcsim list`` and ``pcsim run SCENARIO [options]``.
+"""The ``pcsim`` command: ``pcsim list``, ``pcsim run SCENARIO [options]`` and
+``pcsim analyse RUN_DIR``.
 
 Thin by design: it parses arguments and calls `pcsim.config` and `pcsim.experiment`.
 """
@@ -51,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(cuda_standalone builds without a GPU)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    analyse = sub.add_parser(
+        "analyse",
+        help="compute a finished run's metrics and figures again from its files "
+        "(no simulation); rewrites metrics.json and figures/",
+    )
+    analyse.add_argument("run_dir", type=Path, help="the results directory of a complete run")
     return parser
 
 
@@ -107,6 +114,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse(args: argparse.Namespace) -> int:
+    metrics = experiment.analyse_run(args.run_dir)
+    for line in summary(metrics):
+        print(f"pcsim: {line}")
+    print(f"pcsim: metrics and figures rewritten in {args.run_dir}")
+    return 0
+
+
 def summary(metrics: dict) -> list[str]:
     """Headline numbers of a run, the baseline's beside them."""
     base = metrics.get("baseline", {})
@@ -139,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             return cmd_list()
+        if args.command == "analyse":
+            return cmd_analyse(args)
         return cmd_run(args)
     except DivergenceError as error:
         print(f"pcsim: error: {error}", file=sys.stderr)

@@ -10,40 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import brian2
 import numpy as np
 from brian2 import ms
 
-from pcsim.analysis import outcome_metrics
+from pcsim import analysis
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.groups import transformation
-from pcsim.network import Protocol
+from pcsim.network import Protocol, Setup
+from pcsim.plan import Plan
 from pcsim.simulate import Inputs, Result, Simulator
 from pcsim.symmetry import SymmetrySpec
 
 SYMMETRY, BASELINE, PLAIN = "symmetry", "baseline", "pc"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The frames of one run and what each is for (indices into the frame table).
-
-    ``develop`` (n_train,): development frames, in order; ``new_scene`` (n_train,) marks
-    those that were new scenes. ``checkpoints``: one (frames developed so far, indices
-    (M, 1 + G)) per equivariance probe: column 0 the base stimuli, column 1 + g the base
-    stimuli moved by the world's generator g. ``heldout`` and ``novel``: frozen probes of
-    new scenes, the latter at positions development never showed (may be empty).
-    """
-
-    inputs: Inputs
-    develop: np.ndarray
-    new_scene: np.ndarray
-    checkpoints: list[tuple[int, np.ndarray]]
-    heldout: np.ndarray
-    novel: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -134,17 +117,23 @@ class Development:
             interval=self.interval or self.frame_duration,
         )
 
+    def setup(self) -> Setup:
+        """The symmetry prior, monitors and divergence bound of every run."""
+        return Setup(
+            self.symmetry,
+            monitors=self.monitors,
+            frame_monitors=self.frame_monitors(),
+            divergence_bound=self.divergence_bound,
+        )
+
     def simulator(self, plan: Plan, build_dir: Path | None = None, report: bool = False):
         return Simulator(
             self.spec,
             self.protocol(plan),
             self.options,
-            monitors=self.monitors,
-            frame_monitors=self.frame_monitors(),
-            divergence_bound=self.divergence_bound,
+            self.setup(),
             build_dir=build_dir,
             report=report,
-            symmetry=self.symmetry,
         )
 
     def build(self, build_dir: Path, *, report: bool = False) -> Path:
@@ -155,17 +144,20 @@ class Development:
     def run(
         self,
         *,
+        plan: Plan | None = None,
         build_dir: Path | None = None,
         report: bool = False,
         on_result: Callable[[str, Result], None] | None = None,
     ) -> Outcome:
-        """Run every condition (prior, then baseline) on the same plan and one build.
+        """Run every condition (prior, then baseline) on the same plan (``self.plan()``
+        unless given) and one build; returns the results (metrics are computed from them
+        when first asked for, see `Outcome.metrics`).
 
         ``on_result(condition, result)`` is called as soon as a condition has run, before
         its divergence check (to save what it produced); a diverged condition raises
         `pcsim.errors.DivergenceError`.
         """
-        plan = self.plan()
+        plan = plan if plan is not None else self.plan()
         sim = self.simulator(plan, build_dir, report)
         results: dict[str, Result] = {}
         for condition in self.conditions:
@@ -181,18 +173,22 @@ class Development:
             if on_result:
                 on_result(condition, results[condition])
             results[condition].raise_if_diverged(self.divergence_bound)
-        return Outcome(self, plan, results, outcome_metrics(self, plan, results))
+        return Outcome(self, plan, results)
 
 
 @dataclass
 class Outcome:
-    """Results of a `Development` run: ``results[condition]`` and the ``metrics``
-    (main condition at top level, the baseline under ``metrics["baseline"]``)."""
+    """Results of a `Development` run: ``results[condition]``, main condition first."""
 
     development: Development
     plan: Plan
     results: dict[str, Result]
-    metrics: dict
+
+    @cached_property
+    def metrics(self) -> dict:
+        """The metrics of the main condition, the baseline's under ``"baseline"`` (see
+        `pcsim.analysis.outcome_metrics`); computed from the results on first use."""
+        return analysis.outcome_metrics(self.development, self.plan, self.results)
 
     @property
     def main(self) -> Result:

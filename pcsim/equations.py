@@ -150,8 +150,9 @@ WEIGHT_COPY = "w_old = w"
 #: The per-step update of the error units (a `run_regularly` operation).
 ERROR_UPDATE = "eps = r - mu"
 
-#: Initial value of ``t_bad`` in seconds: later than any simulation.
-NEVER = 1e12
+#: Initial value of ``t_bad`` in seconds: later than any simulation (about 35,000 years),
+#: and a power of two, so that float32 holds it exactly and ``t_bad < NEVER`` stays false.
+NEVER = 2.0**40
 
 #: The divergence latch (a `run_regularly` operation, once per frame): records the first
 #: check time at which a unit was out of bounds or NaN (NaN fails every comparison).

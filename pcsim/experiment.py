@@ -6,6 +6,7 @@ metrics.json and figures/ (see `pcsim.results` for the file guarantees).
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
@@ -17,7 +18,9 @@ import numpy as np
 from pcsim import __version__, config, plots, results
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, circuit_from_config
-from pcsim.development import Development, Outcome, Plan
+from pcsim.development import Development, Outcome
+from pcsim.errors import PcsimError
+from pcsim.plan import Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
 from pcsim.worlds import make_world
@@ -108,7 +111,7 @@ def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
         results.write_json(out_dir / "run.json", info)
 
     try:
-        outcome = dev.run(build_dir=out_dir / "build", report=report, on_result=save)
+        outcome = dev.run(plan=plan, build_dir=out_dir / "build", report=report, on_result=save)
         results.write_json(out_dir / "metrics.json", outcome.metrics)
         plots.scenario_figures(out_dir / "figures", outcome)
     except BaseException as error:
@@ -138,17 +141,75 @@ def build_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> Path:
 
 
 def save_traces(path: Path, spec: CircuitSpec, plan: Plan, result: Result) -> None:
-    """Recorded traces, frame-end states, stimuli and weights of one condition. Weights
-    are per synapse: ``W<l>[s]`` connects unit ``W<l>_pre[s]`` of layer l to unit
-    ``W<l>_post[s]`` of layer l - 1."""
-    arrays = {"times": result.times, "frames": plan.inputs.frames, "plastic": plan.inputs.plastic}
+    """Recorded traces, frame-end states, the plan (stimuli and what each frame is for)
+    and the weights of one condition. Weights are per synapse: ``W<l>[s]`` connects unit
+    ``W<l>_pre[s]`` of layer l to unit ``W<l>_post[s]`` of layer l - 1."""
+    arrays = {"times": result.times, **plan.to_arrays()}
     arrays.update({f"trace/{k}": v for k, v in result.traces.items()})
     arrays.update({f"frame_end/{k}": v for k, v in result.frame_traces.items()})
     for l, (w, w0) in enumerate(zip(result.weights, plan.inputs.weights, strict=True), start=1):
         pre, post = spec.connections(l)
         arrays.update({f"W{l}": w, f"W{l}_initial": w0, f"W{l}_pre": pre, f"W{l}_post": post})
-    arrays.update({"develop_frames": plan.develop, "heldout_frames": plan.heldout})
     results.write_npz(path, arrays)
 
 
-__all__ = ["Outcome", "build_scenario", "development_from_config", "run_scenario", "save_traces"]
+def load_outcome(run_dir: Path) -> Outcome:
+    """The `Outcome` of a finished run, read back from its directory (``config.toml``
+    and ``traces_<condition>.npz``) without simulating anything."""
+    run_dir = Path(run_dir)
+    info_path = run_dir / "run.json"
+    if not info_path.is_file():
+        raise PcsimError(f"{run_dir}: not a pcsim run directory (no run.json)")
+    status = json.loads(info_path.read_text()).get("status")
+    if status != "complete":
+        raise PcsimError(
+            f"{run_dir}: the run did not complete (run.json says status '{status}'); "
+            "only complete runs can be analysed"
+        )
+    dev = development_from_config(config.load_resolved(run_dir / "config.toml"))
+    plan, outcomes = None, {}
+    for condition in dev.conditions:
+        path = run_dir / f"traces_{condition}.npz"
+        try:
+            with np.load(path) as npz:
+                arrays = dict(npz)
+        except OSError as error:
+            raise PcsimError(f"{path}: cannot read the traces: {error}") from None
+        if "plan/develop" not in arrays:
+            raise PcsimError(f"{path}: written by an older pcsim without the plan; run it again")
+        initial = tuple(arrays[f"W{l}_initial"] for l in range(1, dev.spec.n_layers))
+        plan = plan or Plan.from_arrays(arrays, initial)
+        outcomes[condition] = Result(
+            times=arrays["times"],
+            traces=_prefixed(arrays, "trace/"),
+            frame_traces=_prefixed(arrays, "frame_end/"),
+            weights=[arrays[f"W{l}"] for l in range(1, dev.spec.n_layers)],
+            compile_seconds=0.0,
+            simulate_seconds=0.0,
+            backend=dev.options.name,
+        )
+    return Outcome(dev, plan, outcomes)
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
+def analyse_run(run_dir: Path) -> dict:
+    """Compute a finished run's metrics and figures again from its files (for a metric
+    or figure added since it ran); rewrites ``metrics.json`` and ``figures/``."""
+    outcome = load_outcome(run_dir)
+    results.write_json(Path(run_dir) / "metrics.json", outcome.metrics)
+    plots.scenario_figures(Path(run_dir) / "figures", outcome)
+    return outcome.metrics
+
+
+__all__ = [
+    "Outcome",
+    "analyse_run",
+    "build_scenario",
+    "development_from_config",
+    "load_outcome",
+    "run_scenario",
+    "save_traces",
+]

@@ -17,7 +17,9 @@ def relative_prediction_error(eps: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def block_means(values: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
     """Split ``values`` (n,) into ``n_blocks`` consecutive blocks; returns (index of each
-    block's last element, mean of each block)."""
+    block's last element, mean of each block); both empty when ``values`` is."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=int), np.zeros(0)
     n_blocks = max(1, min(n_blocks, len(values)))
     blocks = np.array_split(np.arange(len(values)), n_blocks)
     ends = np.array([block[-1] for block in blocks])
@@ -25,36 +27,14 @@ def block_means(values: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarr
     return ends, means
 
 
-def prediction_metrics(
-    eps: np.ndarray, x: np.ndarray, n_train: int, new_scene: np.ndarray, n_blocks: int = 10
-) -> dict:
-    """Prediction-error metrics of one run with ``n_train`` training frames followed by
-    held-out probe frames (learning frozen). ``new_scene`` (n_train,) marks training frames
-    that were new scenes, never seen before: their error tracks generalisation during
-    development."""
-    error = relative_prediction_error(eps, x)
-    train, probe = error[:n_train], error[n_train:]
-    ends, means = block_means(train, n_blocks)
-    novel = np.flatnonzero(new_scene[:n_train])
-    novel_ends, novel_means = block_means(train[novel], n_blocks) if novel.size else ([], [])
-    return {
-        "heldout_prediction_error": float(probe.mean()) if probe.size else None,
-        "heldout_prediction_error_sd": float(probe.std()) if probe.size else None,
-        "training_prediction_error": {
-            "frame": [int(e) for e in ends],
-            "mean": [float(m) for m in means],
-        },
-        "novel_scene_prediction_error": {
-            "frame": [int(novel[e]) for e in novel_ends],
-            "mean": [float(m) for m in novel_means],
-        },
-        "first_block_prediction_error": float(means[0]),
-        "last_block_prediction_error": float(means[-1]),
-    }
+def mean_present(values: dict) -> float | None:
+    """Mean of the values of ``values`` that are not None; None when none is."""
+    kept = [v for v in values.values() if v is not None]
+    return float(np.mean(kept)) if kept else None
 
 
 def equivariance_error(r_base: np.ndarray, r_moved: np.ndarray, rho: np.ndarray) -> float:
-    """EE(g) = mean_j |r(g x_j) - rho(g) r(x_j)| / |r(x_j)| (DESIGN.md section 3).
+    """EE(g) = mean_j |r(g x_j) - rho(g) r(x_j)| / |r(x_j)| (docs/model.md, metrics).
 
     ``r_base``, ``r_moved``: (M, N) responses to x_j and to g x_j; ``rho``: the images of
     rho(g) (unit i goes to rho[i]), so (rho(g) r)[rho[i]] = r[i].

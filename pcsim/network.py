@@ -1,27 +1,7 @@
 """Build the Brian2 objects of a circuit (one explicit `Network`); never runs anything.
 
-Schedule inside one time step (``when``, ``order``), mirrored exactly by `pcsim.oracle`:
-
-====================  =====  ==========================================================
-slot                  order  operation
-====================  =====  ==========================================================
-start                 -10    monitors sample (the state reached by the previous step)
-start                  -5    at frame starts: memory m_l = r_l (symmetry prior)
-start                   0    at frame starts: layer 0 loads the frame, the rest the gate
-start                   1    at frame starts: divergence check of every layer
-groups                 -9    phi(r_l) and phi'(r_l), stored per unit (and w_old = w
-                             where the prior acts on the weights)
-groups                 -8    s_{l,k} = r_l - rho_l(t_k) m_l
-groups                 -7    mu_{l-1} = W_l phi(r_l)              (summed, to post)
-                             E_{l,k} = mean_i s_{l,k,i}^2         (summed, to candidates)
-groups                 -6    eps_l = r_l - mu_l;  Z = sum_k weight_k   (summed)
-groups                 -5    fb_l = W_l^T (Pi_{l-1} eps_{l-1})     (summed, to pre)
-                             q_k = weight_k / Z
-groups                 -4    q_k copied to the consistency units
-groups                 -3    sym_l = sum_k q_k s_{l,k}            (summed, to layer l)
-groups                  0    Euler step of the weights
-groups                  1    Euler step of the value units and of the prior pi
-====================  =====  ==========================================================
+The order of operations inside one time step (Brian2's ``when`` and ``order`` of every
+object) comes from the one table in `pcsim.schedule`, which `pcsim.oracle` follows too.
 """
 
 from __future__ import annotations
@@ -34,19 +14,8 @@ from brian2 import Network, NeuronGroup, StateMonitor, Synapses, TimedArray, sec
 
 from pcsim import equations
 from pcsim.circuit import CircuitSpec
+from pcsim.schedule import ORDER
 from pcsim.symmetry import SymmetrySpec
-
-ORDER_MONITOR, ORDER_MEMORY, ORDER_LOAD, ORDER_CHECK = -10, -5, 0, 1
-ORDER_PHI, ORDER_CONSISTENCY, ORDER_MU, ORDER_EPS, ORDER_FB, ORDER_COPY_Q, ORDER_PULL = (
-    -9,
-    -8,
-    -7,
-    -6,
-    -5,
-    -4,
-    -3,
-)
-ORDER_WEIGHTS, ORDER_VALUES = 0, 1
 
 #: Variables a monitor may record on each kind of layer, and on the candidate group.
 MONITORABLE = ("r", "eps", "mu", "fb", "m", "sym")
@@ -136,23 +105,35 @@ def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
     return layer, var
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What one simulation attaches to a circuit: the symmetry prior (None: plain PC),
+    the variables recorded every monitor interval (``monitors``) and at the end of every
+    frame (``frame_monitors``), named like ``"L1.r"`` or ``"cand.q"``, and the bound on
+    |r| and |eps| beyond which a population counts as diverged."""
+
+    symmetry: SymmetrySpec | None = None
+    monitors: tuple[str, ...] = ()
+    frame_monitors: tuple[str, ...] = ()
+    divergence_bound: float = 1e6
+
+
+#: Plain predictive coding, nothing recorded, the default bound.
+DEFAULT_SETUP = Setup()
+
+
 def build_network(
-    spec: CircuitSpec,
-    protocol: Protocol,
-    *,
-    monitors: tuple[str, ...] = (),
-    frame_monitors: tuple[str, ...] = (),
-    divergence_bound: float = 1e6,
-    symmetry: SymmetrySpec | None = None,
+    spec: CircuitSpec, protocol: Protocol, setup: Setup = DEFAULT_SETUP
 ) -> CircuitNetwork:
     """Create groups, synapses, inputs and monitors of ``spec`` under ``protocol``.
 
     Stimuli (``stimulus``, shape (n_frames, N_0)) and the plasticity gate per frame
     (``plasticity``, shape (n_frames,)) start as zeros: the caller sets them (directly in
     runtime mode, through ``run_args`` in standalone mode) together with the weights.
-    With ``symmetry``, the candidate machinery of DESIGN.md section 2 is added; the gate
-    then also switches the prior's pull and the development of pi.
+    With ``setup.symmetry``, the candidate machinery of the symmetry prior is added; the
+    gate then also switches the prior's pull and the development of pi.
     """
+    symmetry = setup.symmetry
     fd = protocol.frame_duration
     n_layers = spec.n_layers
     symmetric = symmetry is not None
@@ -165,12 +146,12 @@ def build_network(
             equations.layer_equations(index, n_layers, symmetric),
             method="euler",
             dt=protocol.dt,
-            order=ORDER_VALUES,
+            order=ORDER["values"],
             name=f"L{index}",
             namespace={"stimulus": stimulus, "plasticity": plasticity},
         )
         group.t_bad = equations.NEVER * second
-        group.bound = divergence_bound
+        group.bound = setup.divergence_bound
         has_errors = index < n_layers - 1
         if index > 0:
             group.tau_r = spec.tau_r
@@ -178,23 +159,25 @@ def build_network(
             group.run_regularly(
                 equations.NONLINEARITY[spec.nonlinearity],
                 when="groups",
-                order=ORDER_PHI,
+                order=ORDER["phi"],
                 name=f"L{index}_phi",
             )
         if has_errors:
             group.Pi = layer.precision
             group.run_regularly(
-                equations.ERROR_UPDATE, when="groups", order=ORDER_EPS, name=f"L{index}_error"
+                equations.ERROR_UPDATE, when="groups", order=ORDER["error"], name=f"L{index}_error"
             )
         if index == 0:
-            _at_frame_starts(group, "r = stimulus(t, i)", fd, ORDER_LOAD, "L0_load_frame")
+            _at_frame_starts(group, "r = stimulus(t, i)", fd, ORDER["load"], "L0_load_frame")
         if symmetric:
-            _at_frame_starts(group, equations.MEMORY_UPDATE, fd, ORDER_MEMORY, f"L{index}_memory")
+            _at_frame_starts(
+                group, equations.MEMORY_UPDATE, fd, ORDER["memory"], f"L{index}_memory"
+            )
             if index > 0:
                 group.lam = symmetry.lam
-                _at_frame_starts(group, equations.GATE_UPDATE, fd, ORDER_LOAD, f"L{index}_gate")
+                _at_frame_starts(group, equations.GATE_UPDATE, fd, ORDER["load"], f"L{index}_gate")
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
-        _at_frame_starts(group, check, fd, ORDER_CHECK, f"L{index}_health")
+        _at_frame_starts(group, check, fd, ORDER["check"], f"L{index}_health")
         layers.append(group)
 
     extra, candidates = [], None
@@ -214,7 +197,7 @@ def build_network(
             model,
             method="euler",
             dt=protocol.dt,
-            order=ORDER_WEIGHTS,
+            order=ORDER["weights"],
             name=f"W{index}",
             namespace={"plasticity": plasticity},
         )
@@ -229,15 +212,15 @@ def build_network(
         if spec.learning:
             owner.eta = spec.eta
             owner.eta_decay = spec.eta_decay
-            _at_frame_starts(owner, equations.LEARN_UPDATE, fd, ORDER_LOAD, f"W{index}_gate")
-        syn.summed_updaters["mu_post"].order = ORDER_MU
-        syn.summed_updaters["fb_pre"].order = ORDER_FB
+            _at_frame_starts(owner, equations.LEARN_UPDATE, fd, ORDER["load"], f"W{index}_gate")
+        syn.summed_updaters["mu_post"].order = ORDER["predict"]
+        syn.summed_updaters["fb_pre"].order = ORDER["feedback"]
         synapses.append(syn)
         weights.append(owner)
 
     groups = layers + ([candidates] if candidates is not None else [])
-    recorded = _monitors(groups, monitors, protocol.interval, "monitor")
-    at_frames = _monitors(groups, frame_monitors, fd, "frame")
+    recorded = _monitors(groups, setup.monitors, protocol.interval, "monitor")
+    at_frames = _monitors(groups, setup.frame_monitors, fd, "frame")
     network = Network(*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
     return CircuitNetwork(
         network, layers, synapses, stimulus, plasticity, recorded, at_frames, weights, candidates
@@ -261,7 +244,7 @@ def _weight_group(
         equations.weight_units(k),
         method="euler",
         dt=protocol.dt,
-        order=ORDER_WEIGHTS,
+        order=ORDER["weights"],
         name=f"W{l}_weights",
         namespace={"plasticity": plasticity},
     )
@@ -276,7 +259,7 @@ def _weight_group(
             f"p_{c}",
             brian2.linked_var(candidates, "prior", index=np.full(len(pre), c)),
         )
-    group.run_regularly(equations.WEIGHT_COPY, when="groups", order=ORDER_PHI, name=f"W{l}_copy")
+    group.run_regularly(equations.WEIGHT_COPY, when="groups", order=ORDER["phi"], name=f"W{l}_copy")
     return group
 
 
@@ -300,7 +283,7 @@ def _symmetry_objects(
         equations.candidate_equations(n_layers),
         method="euler",
         dt=dt,
-        order=ORDER_VALUES,
+        order=ORDER["values"],
         name="candidates",
         namespace={"plasticity": plasticity},
     )
@@ -312,17 +295,17 @@ def _symmetry_objects(
     for l, weight in enumerate(symmetry.evidence_weights):
         setattr(candidates, f"w_{l}", weight)
     _at_frame_starts(
-        candidates, equations.GATE_UPDATE, protocol.frame_duration, ORDER_LOAD, "candidates_gate"
+        candidates, equations.GATE_UPDATE, protocol.frame_duration, ORDER["load"], "candidates_gate"
     )
     candidates.run_regularly(
-        equations.RESPONSIBILITY_UPDATE, when="groups", order=ORDER_FB, name="candidates_q"
+        equations.RESPONSIBILITY_UPDATE, when="groups", order=ORDER["feedback"], name="candidates_q"
     )
     normaliser = NeuronGroup(1, equations.NORMALISER, dt=dt, name="normaliser", namespace={})
     normalise = Synapses(
         candidates, normaliser, equations.NORMALISER_SUM, dt=dt, name="normalise", namespace={}
     )
     normalise.connect()
-    normalise.summed_updaters["Z_post"].order = ORDER_EPS
+    normalise.summed_updaters["Z_post"].order = ORDER["error"]
     candidates.Z = brian2.linked_var(normaliser, "Z", index=np.zeros(k + 1, dtype=int))
     objects = [candidates, normaliser, normalise]
     for l, layer in enumerate(layers):
@@ -335,11 +318,11 @@ def _symmetry_objects(
         units.run_regularly(
             equations.CONSISTENCY_UPDATE,
             when="groups",
-            order=ORDER_CONSISTENCY,
+            order=ORDER["consistency"],
             name=f"C{l}_consistency",
         )
         units.run_regularly(
-            equations.RESPONSIBILITY_COPY, when="groups", order=ORDER_COPY_Q, name=f"C{l}_q"
+            equations.RESPONSIBILITY_COPY, when="groups", order=ORDER["copy_q"], name=f"C{l}_q"
         )
         energy = Synapses(
             units,
@@ -351,14 +334,14 @@ def _symmetry_objects(
         )
         energy.connect(i=np.arange(k * n), j=which)
         energy.inv_n = 1.0 / n
-        energy.summed_updaters[f"E_{l}_post"].order = ORDER_MU
+        energy.summed_updaters[f"E_{l}_post"].order = ORDER["predict"]
         objects += [units, energy]
         if l > 0:
             pull = Synapses(
                 units, layer, equations.PULL_SUM, dt=dt, name=f"C{l}_pull", namespace={}
             )
             pull.connect(i=np.arange(k * n), j=np.tile(np.arange(n), k))
-            pull.summed_updaters["sym_post"].order = ORDER_PULL
+            pull.summed_updaters["sym_post"].order = ORDER["pull"]
             objects.append(pull)
     return candidates, objects
 
@@ -380,7 +363,7 @@ def _monitors(
             record=True,
             dt=interval,
             when="start",
-            order=ORDER_MONITOR,
+            order=ORDER["record"],
             name=f"{prefix}_{tag}_{var}",
         )
     return monitors

@@ -1,6 +1,6 @@
-"""Dense NumPy twin of the circuit: the same equations, the same explicit Euler scheme
-and the same operation order inside a step as `pcsim.network` (see its schedule table),
-symmetry prior included. Every Brian2 backend is tested against it.
+"""Dense NumPy twin of the circuit: the same equations and the same explicit Euler scheme
+as `pcsim.network`, symmetry prior included, its operations run in the order of the one
+table in `pcsim.schedule`. Every Brian2 backend is tested against it.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import numpy as np
 from brian2 import second
 
 from pcsim.circuit import CircuitSpec
-from pcsim.network import Protocol, parse_monitor_name
+from pcsim.network import DEFAULT_SETUP, Protocol, Setup, parse_monitor_name
+from pcsim.schedule import SCHEDULE
 from pcsim.simulate import Inputs, Result, population_name
 from pcsim.symmetry import SymmetrySpec
 
 PHI = {
     "identity": (lambda r: r, lambda r: np.ones_like(r)),
-    "rectified": (lambda r: r * (r > 0), lambda r: (r >= 0).astype(float)),
+    "rectified": (lambda r: r * (r > 0), lambda r: (r >= 0).astype(r.dtype)),
     "tanh": (np.tanh, lambda r: 1 - np.tanh(r) ** 2),
 }
 
@@ -26,104 +27,19 @@ def simulate(
     spec: CircuitSpec,
     protocol: Protocol,
     inputs: Inputs,
+    setup: Setup = DEFAULT_SETUP,
     *,
-    monitors: tuple[str, ...] = (),
-    frame_monitors: tuple[str, ...] = (),
-    divergence_bound: float = 1e6,
-    symmetry: SymmetrySpec | None = None,
     dtype: str = "float64",
 ) -> Result:
     """Integrate ``spec`` on ``inputs`` step by step; returns what a `Simulator` returns.
     ``dtype`` ("float64" or "float32") is the precision of every state variable."""
-    dtype = np.dtype(dtype)
-    phi, dphi = PHI[spec.nonlinearity]
-    n_layers, top = spec.n_layers, spec.n_layers - 1
-    dt, tau, eta, decay = si_parameters(spec, protocol)
-    masks = [None] + [spec.mask(l) for l in range(1, n_layers)]
-    weights = [None] + [
-        spec.dense(l, np.asarray(w, dtype=dtype)) for l, w in enumerate(inputs.weights, 1)
-    ]
-    precision = [layer.precision for layer in spec.layers]
-    zeros = [np.zeros(n, dtype=dtype) for n in spec.sizes]
-    r, mu, eps, fb, m, sym = ([z.copy() for z in zeros] for _ in range(6))
-    state = {"r": r, "mu": mu, "eps": eps, "fb": fb, "m": m, "sym": sym}
-    cand = _Candidates(symmetry, spec, inputs, dtype) if symmetry else None
-    if cand:
-        state.update(cand.state)
-    recorded = {name: parse_monitor_name(name, n_layers) for name in monitors}
-    at_frames = {name: parse_monitor_name(name, n_layers) for name in frame_monitors}
-    traces: dict[str, list[np.ndarray]] = {name: [] for name in monitors}
-    frame_traces: dict[str, list[np.ndarray]] = {name: [] for name in frame_monitors}
-    t_bad: list[float | None] = [None] * n_layers
-    gate = 0.0
-    per_frame, per_sample = protocol.steps_per_frame, protocol.steps_per_sample
+    twin = _Twin(spec, protocol, inputs, setup, np.dtype(dtype))
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
         for step in range(protocol.n_steps):
-            t = step * dt
-            if step % per_sample == 0:  # start -10
-                for name, (layer, var) in recorded.items():
-                    traces[name].append(_read(state, layer, var))
-            if step % per_frame == 0:
-                for name, (layer, var) in at_frames.items():  # start -10
-                    frame_traces[name].append(_read(state, layer, var))
-                if cand:  # start -5
-                    for l in range(n_layers):
-                        m[l] = r[l].copy()
-                frame = min(step // per_frame, protocol.n_frames - 1)  # start 0
-                r[0] = np.array(inputs.frames[frame], dtype=dtype)
-                gate = float(inputs.plastic[frame])
-                for layer in range(n_layers):  # start 1
-                    values = [r[layer]] + ([eps[layer]] if layer < top else [])
-                    ok = all(np.all(np.abs(v) <= divergence_bound) for v in values)
-                    if t_bad[layer] is None and not ok:
-                        t_bad[layer] = t
-            for l in range(1, n_layers):  # groups -5
-                mu[l - 1] = weights[l] @ phi(r[l])
-            if cand:
-                cand.energies(r, m)
-            for l in range(top):  # groups -4 (and Z, -3 q: see _Candidates.energies)
-                eps[l] = r[l] - mu[l]
-            for l in range(1, n_layers):  # groups -3
-                fb[l] = weights[l].T @ (precision[l - 1] * eps[l - 1])
-            if cand:  # groups -2
-                for l in range(1, n_layers):
-                    sym[l] = cand.pull(l)
-            if spec.learning:  # groups 0
-                for l in range(1, n_layers):
-                    hebb = eta * precision[l - 1] * np.outer(eps[l - 1], phi(r[l]))
-                    change = hebb - decay * weights[l]
-                    if cand and cand.couples:
-                        change = change + cand.weight_pull(l, weights[l])
-                    weights[l] = weights[l] + dt * gate * change * masks[l]
-            if cand:
-                cand.develop(dt, gate)
-            for l in range(1, n_layers):  # groups 1
-                drive = -precision[l] * eps[l] if l < top else 0.0
-                prior = cand.lam * gate * sym[l] if cand else 0.0
-                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l] - prior) / tau
+            twin.step(step)
     simulated = time.perf_counter() - start
-    if not protocol.tail_step:  # the end of the last frame is the final state
-        for name, (layer, var) in at_frames.items():
-            frame_traces[name].append(_read(state, layer, var))
-    bad = [(layer, t) for layer, t in enumerate(t_bad) if t is not None]
-    divergence = None
-    if bad:
-        layer, t = min(bad, key=lambda item: item[1])
-        divergence = (population_name(layer), t)
-    n_samples = len(range(0, protocol.n_steps, per_sample))
-    return Result(
-        times=np.arange(n_samples) * per_sample * dt,
-        traces={name: np.array(values) for name, values in traces.items()},
-        frame_traces={name: np.array(values[1:]) for name, values in frame_traces.items()},
-        weights=[
-            weights[l][spec.connections(l)[1], spec.connections(l)[0]] for l in range(1, n_layers)
-        ],
-        compile_seconds=0.0,
-        simulate_seconds=simulated,
-        divergence=divergence,
-        backend="oracle",
-    )
+    return twin.result(simulated)
 
 
 def si_parameters(spec: CircuitSpec, protocol: Protocol) -> tuple[float, float, float, float]:
@@ -136,13 +52,166 @@ def si_parameters(spec: CircuitSpec, protocol: Protocol) -> tuple[float, float, 
     )
 
 
-def _read(state: dict, layer: int, var: str) -> np.ndarray:
-    value = state[var] if layer < 0 else state[var][layer]
-    return np.array(value, dtype=float).copy()
+class _Twin:
+    """The state of the whole circuit and one method per operation of `pcsim.schedule`
+    (named like the operation); `step` runs them in the schedule's order."""
+
+    def __init__(
+        self, spec: CircuitSpec, protocol: Protocol, inputs: Inputs, setup: Setup, dtype
+    ) -> None:
+        self.spec, self.protocol, self.inputs, self.setup = spec, protocol, inputs, setup
+        self.phi_fn, self.dphi_fn = PHI[spec.nonlinearity]
+        n = spec.n_layers
+        self.top = n - 1
+        self.dt, self.tau, self.eta, self.decay = si_parameters(spec, protocol)
+        self.masks = [None] + [spec.mask(l) for l in range(1, n)]
+        self.w = [None] + [
+            spec.dense(l, np.asarray(w, dtype=dtype)) for l, w in enumerate(inputs.weights, 1)
+        ]
+        self.precision = [layer.precision for layer in spec.layers]
+        zeros = [np.zeros(size, dtype=dtype) for size in spec.sizes]
+        self.r, self.mu, self.eps, self.fb, self.m, self.sym, self.phi_r, self.dphi_r = (
+            [z.copy() for z in zeros] for _ in range(8)
+        )
+        self.state = {"r": self.r, "mu": self.mu, "eps": self.eps, "fb": self.fb}
+        self.state.update({"m": self.m, "sym": self.sym})
+        self.cand = _Candidates(setup.symmetry, spec, inputs, dtype) if setup.symmetry else None
+        if self.cand:
+            self.state.update(self.cand.state)
+        self.recorded = {name: parse_monitor_name(name, n) for name in setup.monitors}
+        self.at_frames = {name: parse_monitor_name(name, n) for name in setup.frame_monitors}
+        self.traces: dict[str, list[np.ndarray]] = {name: [] for name in setup.monitors}
+        self.frame_traces: dict[str, list[np.ndarray]] = {k: [] for k in setup.frame_monitors}
+        self.t_bad: list[float | None] = [None] * n
+        self.gate = 0.0
+        self.operations = [(op, getattr(self, op.name)) for op in SCHEDULE]
+
+    def step(self, step: int) -> None:
+        self.t = step * self.dt
+        self.step_index = step
+        frame_start = step % self.protocol.steps_per_frame == 0
+        for op, run in self.operations:
+            if frame_start or not op.frame_start:
+                run()
+
+    # --- slot "start" ---------------------------------------------------------------------
+
+    def record(self) -> None:
+        if self.step_index % self.protocol.steps_per_sample == 0:
+            for name, (layer, var) in self.recorded.items():
+                self.traces[name].append(self._read(layer, var))
+        if self.step_index % self.protocol.steps_per_frame == 0:
+            for name, (layer, var) in self.at_frames.items():
+                self.frame_traces[name].append(self._read(layer, var))
+
+    def memory(self) -> None:
+        if self.cand:
+            for l in range(self.spec.n_layers):
+                self.m[l] = self.r[l].copy()
+
+    def load(self) -> None:
+        frame = min(self.step_index // self.protocol.steps_per_frame, self.protocol.n_frames - 1)
+        self.r[0] = np.array(self.inputs.frames[frame], dtype=self.r[0].dtype)
+        self.gate = float(self.inputs.plastic[frame])
+
+    def check(self) -> None:
+        bound = self.setup.divergence_bound
+        for l in range(self.spec.n_layers):
+            values = [self.r[l]] + ([self.eps[l]] if l < self.top else [])
+            ok = all(np.all(np.abs(v) <= bound) for v in values)
+            if self.t_bad[l] is None and not ok:
+                self.t_bad[l] = self.t
+
+    # --- slot "groups" --------------------------------------------------------------------
+
+    def phi(self) -> None:
+        for l in range(1, self.spec.n_layers):
+            self.phi_r[l] = self.phi_fn(self.r[l])
+            self.dphi_r[l] = self.dphi_fn(self.r[l])
+
+    def consistency(self) -> None:
+        if self.cand:
+            self.cand.consistency(self.r, self.m)
+
+    def predict(self) -> None:
+        for l in range(1, self.spec.n_layers):
+            self.mu[l - 1] = self.w[l] @ self.phi_r[l]
+        if self.cand:
+            self.cand.energies()
+
+    def error(self) -> None:
+        for l in range(self.top):
+            self.eps[l] = self.r[l] - self.mu[l]
+
+    def feedback(self) -> None:
+        for l in range(1, self.spec.n_layers):
+            self.fb[l] = self.w[l].T @ (self.precision[l - 1] * self.eps[l - 1])
+        if self.cand:
+            self.cand.responsibilities()
+
+    def copy_q(self) -> None:
+        """The network copies q to the consistency units; here q is read directly."""
+
+    def pull(self) -> None:
+        if self.cand:
+            for l in range(1, self.spec.n_layers):
+                self.sym[l] = self.cand.pull(l)
+
+    def weights(self) -> None:
+        if not self.spec.learning:
+            return
+        for l in range(1, self.spec.n_layers):
+            hebb = self.eta * self.precision[l - 1] * np.outer(self.eps[l - 1], self.phi_r[l])
+            change = hebb - self.decay * self.w[l]
+            if self.cand and self.cand.couples:
+                change = change + self.cand.weight_pull(l, self.w[l])
+            self.w[l] = self.w[l] + self.dt * self.gate * change * self.masks[l]
+
+    def values(self) -> None:
+        for l in range(1, self.spec.n_layers):
+            drive = -self.precision[l] * self.eps[l] if l < self.top else 0.0
+            prior = self.cand.lam * self.gate * self.sym[l] if self.cand else 0.0
+            change = drive + self.dphi_r[l] * self.fb[l] - self.spec.alpha * self.r[l] - prior
+            self.r[l] = self.r[l] + self.dt * change / self.tau
+        if self.cand:
+            self.cand.develop(self.dt, self.gate)
+
+    # --- results --------------------------------------------------------------------------
+
+    def _read(self, layer: int, var: str) -> np.ndarray:
+        value = self.state[var] if layer < 0 else self.state[var][layer]
+        return np.array(value, dtype=float).copy()
+
+    def result(self, simulated: float) -> Result:
+        protocol, spec = self.protocol, self.spec
+        if not protocol.tail_step:  # the end of the last frame is the final state
+            for name, (layer, var) in self.at_frames.items():
+                self.frame_traces[name].append(self._read(layer, var))
+        bad = [(layer, t) for layer, t in enumerate(self.t_bad) if t is not None]
+        divergence = None
+        if bad:
+            layer, t = min(bad, key=lambda item: item[1])
+            divergence = (population_name(layer), t)
+        per_sample = protocol.steps_per_sample
+        n_samples = len(range(0, protocol.n_steps, per_sample))
+        weights = []
+        for l in range(1, spec.n_layers):
+            pre, post = spec.connections(l)
+            weights.append(self.w[l][post, pre])
+        return Result(
+            times=np.arange(n_samples) * per_sample * self.dt,
+            traces={name: np.array(values) for name, values in self.traces.items()},
+            frame_traces={k: np.array(values[1:]) for k, values in self.frame_traces.items()},
+            weights=weights,
+            compile_seconds=0.0,
+            simulate_seconds=simulated,
+            divergence=divergence,
+            backend="oracle",
+        )
 
 
 class _Candidates:
-    """The candidate machinery of DESIGN.md section 2 (index 0: null hypothesis)."""
+    """The candidate machinery of the symmetry prior (index 0: the null hypothesis)."""
 
     def __init__(self, symmetry: SymmetrySpec, spec: CircuitSpec, inputs: Inputs, dtype):
         n_layers = spec.n_layers
@@ -162,20 +231,28 @@ class _Candidates:
         self.state = {"q": self.q, "prior": self.prior}
         self.state.update({f"E_{l}": self.layer_energy[l] for l in range(n_layers)})
 
-    def energies(self, r: list[np.ndarray], m: list[np.ndarray]) -> None:
-        """s_{l,k}, E_{l,k} (groups -5), Z (-4) and q (-3)."""
-        total = np.zeros(len(self.q), dtype=self.q.dtype)
+    def consistency(self, r: list[np.ndarray], m: list[np.ndarray]) -> None:
+        """s_{l,k} = r_l - rho_l(t_k) m_l, shape (K, N_l) per layer."""
         for l, gather in enumerate(self.gathers):
-            self.s[l] = r[l][None, :] - m[l][gather]  # (K, N_l)
-            self.layer_energy[l][1:] = np.mean(self.s[l] ** 2, axis=1)
-            total += self.sym.evidence_weights[l] * self.layer_energy[l]
+            self.s[l] = r[l][None, :] - m[l][gather]
+
+    def energies(self) -> None:
+        """E_{l,k} = mean_i s_{l,k,i}^2."""
+        for l, s in enumerate(self.s):
+            self.layer_energy[l][1:] = np.mean(s**2, axis=1)
+
+    def responsibilities(self) -> None:
+        """q = softmax(log pi - beta E) with E_0 = theta (exponent clipped to +-80)."""
+        total = np.zeros(len(self.q), dtype=self.q.dtype)
+        for l, energy in enumerate(self.layer_energy):
+            total += self.sym.evidence_weights[l] * energy
         total[0] = self.sym.theta
         exponent = np.clip(self.sym.beta * (self.sym.theta - total), -80, 80)
         weight = self.prior * np.exp(exponent)
         self.q[:] = weight / weight.sum()
 
     def pull(self, l: int) -> np.ndarray:
-        """sum_k q_k s_{l,k} (groups -2)."""
+        """sum_k q_k s_{l,k}."""
         return self.q[1:] @ self.s[l]
 
     def weight_pull(self, l: int, w: np.ndarray) -> np.ndarray:
@@ -191,5 +268,5 @@ class _Candidates:
         return self.coupling * pull
 
     def develop(self, dt: float, gate: float) -> None:
-        """Euler step of pi (groups 0)."""
+        """Euler step of pi (with the value units)."""
         self.prior[:] = self.prior + dt * gate * (self.q - self.prior) / self.tau_dev

@@ -178,7 +178,8 @@ def equivariance(outcome: Outcome):
         course = m["equivariance_course"]
         frames = [c["frames_developed"] for c in course]
         for layer in course[0]["equivariance_error"]:
-            values = [_mean(c["equivariance_error"][layer]) for c in course]
+            values = [c["equivariance_error_mean"][layer] for c in course]
+            values = [np.nan if v is None else v for v in values]
             ax.plot(
                 frames,
                 values,
@@ -193,11 +194,6 @@ def equivariance(outcome: Outcome):
     ax.legend(fontsize=6)
     ax.set_title("Equivariance of learned representations (frozen probes)", fontsize=9)
     return fig
-
-
-def _mean(values: dict) -> float:
-    kept = [v for v in values.values() if v is not None]
-    return float(np.mean(kept)) if kept else np.nan
 
 
 def example_predictions(outcome: Outcome, n_frames: int = 3):

@@ -20,8 +20,7 @@ from pcsim import backends, equations
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import BackendError, DivergenceError
-from pcsim.network import CircuitNetwork, Protocol, build_network
-from pcsim.symmetry import SymmetrySpec
+from pcsim.network import DEFAULT_SETUP, CircuitNetwork, Protocol, Setup, build_network
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,8 @@ class Result:
 
 
 class Simulator:
-    """One circuit under one protocol on one backend.
+    """One circuit under one protocol on one backend, with what ``setup`` attaches
+    (symmetry prior, monitors, divergence bound).
 
     ``build_dir`` (standalone only) is this simulator's own project directory; a fresh
     temporary directory is made when it is None. ``report`` prints Brian2's progress.
@@ -79,37 +79,23 @@ class Simulator:
         spec: CircuitSpec,
         protocol: Protocol,
         options: BackendOptions,
+        setup: Setup = DEFAULT_SETUP,
         *,
-        monitors: tuple[str, ...] = (),
-        frame_monitors: tuple[str, ...] = (),
-        divergence_bound: float = 1e6,
         build_dir: Path | None = None,
         report: bool = False,
-        symmetry: SymmetrySpec | None = None,
     ):
         self.spec = spec
         self.protocol = protocol
         self.options = options
-        self.monitors = tuple(monitors)
-        self.frame_monitors = tuple(frame_monitors)
-        self.divergence_bound = divergence_bound
+        self.setup = setup
         self.report = report
-        self.symmetry = symmetry
         self.build_dir = Path(build_dir) if build_dir else None
         self._circuit: CircuitNetwork | None = None
         self._compiled = False
 
     def _new_network(self) -> CircuitNetwork:
         backends.activate(self.options)
-        circuit = build_network(
-            self.spec,
-            self.protocol,
-            monitors=self.monitors,
-            frame_monitors=self.frame_monitors,
-            divergence_bound=self.divergence_bound,
-            symmetry=self.symmetry,
-        )
-        return circuit
+        return build_network(self.spec, self.protocol, self.setup)
 
     def _check(self, inputs: Inputs) -> None:
         shape = (self.protocol.n_frames, self.spec.sizes[0])
@@ -133,7 +119,7 @@ class Simulator:
         for owner, w in zip(circuit.weights, inputs.weights, strict=True):
             values[(owner.name, "w")] = w
         if inputs.lam is not None:
-            if self.symmetry is None:
+            if self.setup.symmetry is None:
                 raise ValueError("lam given, but this simulator has no symmetry prior")
             values.update({(group.name, "lam"): inputs.lam for group in circuit.layers[1:]})
         if inputs.coupling is not None:

@@ -8,7 +8,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from pcsim import cli, config, development, results
+from pcsim import analysis, cli, config, results
+from pcsim.metrics import relative_prediction_error
 
 SMALL = [
     "--set", "training.frames=12", "--set", "probe.frames=4",
@@ -41,9 +42,13 @@ def test_run_writes_every_file(tmp_path, capsys):
     resolved = config.load_resolved(out / "config.toml")
     assert resolved["training"]["frames"] == 12 and resolved["backend"] == "numpy"
     metrics = json.loads((out / "metrics.json").read_text())
-    for block in (metrics, metrics["baseline"]):
-        assert 0 < block["heldout_prediction_error"] < 2
-        assert 0 < block["transformed_heldout_prediction_error"] < 2
+    for block, condition in ((metrics, "symmetry"), (metrics["baseline"], "baseline")):
+        traces = np.load(out / f"traces_{condition}.npz")
+        error = relative_prediction_error(traces["frame_end/L0.eps"], traces["frames"])
+        for key, frames in (("heldout", "plan/heldout"), ("transformed_heldout", "plan/novel")):
+            assert len(traces[frames]) == 4
+            want = error[traces[frames]].mean()
+            assert block[f"{key}_prediction_error"] == pytest.approx(want, rel=1e-12)
         assert len(block["training_prediction_error"]["mean"]) == 10
         assert set(block["equivariance_error"]["L1"]) == {"rotate+1", "rotate-1"}
         assert block["effective_group"]["true_order"] == 32
@@ -56,8 +61,51 @@ def test_run_writes_every_file(tmp_path, capsys):
     figures = ("receptive_fields", "prediction_error", "example_predictions", "free_energy",
                "equivariance", "effective_group")  # fmt: skip
     for name in figures:
-        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+        assert_png(out / "figures" / f"{name}.png")
     assert not list(out.rglob(".*.tmp"))
+
+
+def assert_png(path) -> None:
+    """A complete PNG file of a plausible figure size (what it plots: tests/test_plots.py)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[-8:-4] == b"IEND", path
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 200 and height >= 100, (path, width, height)
+
+
+def test_analyse_recomputes_the_metrics_of_a_finished_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 0
+    original = (out / "metrics.json").read_text()
+    (out / "metrics.json").unlink()
+    for figure in (out / "figures").iterdir():
+        figure.unlink()
+    assert run(["analyse", str(out)]) == 0
+    assert json.loads((out / "metrics.json").read_text()) == json.loads(original)
+    assert len(list((out / "figures").glob("*.png"))) == 6
+    assert "effective group: rot+1, rot-1" in capsys.readouterr().out
+
+
+def test_analyse_refuses_a_run_that_did_not_complete(tmp_path, capsys):
+    results.write_json(tmp_path / "run.json", {"status": "failed"})
+    assert run(["analyse", str(tmp_path)]) == 2
+    assert "did not complete" in capsys.readouterr().err
+    assert run(["analyse", str(tmp_path / "nothing")]) == 2
+    assert "not a pcsim run directory" in capsys.readouterr().err
+
+
+def test_run_json_survives_a_failed_rewrite(tmp_path, monkeypatch):
+    path = tmp_path / "run.json"
+    results.write_json(path, {"status": "running"})
+
+    def broken(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(results.os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        results.write_json(path, {"status": "complete"})
+    assert json.loads(path.read_text()) == {"status": "running"}
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
 
 
 def test_same_seed_gives_identical_metrics_and_new_seed_differs(tmp_path):
@@ -123,7 +171,7 @@ def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatc
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(development, "outcome_metrics", interrupted)
+    monkeypatch.setattr(analysis, "outcome_metrics", interrupted)
     out = tmp_path / "int"
     assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 130
     info = json.loads((out / "run.json").read_text())
@@ -173,4 +221,4 @@ def test_torus_run_writes_sheet_figures(tmp_path):
     }  # fmt: skip
     assert metrics["effective_group"]["true_order"] == 144
     for name in ("receptive_fields", "example_predictions", "effective_group"):
-        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+        assert_png(out / "figures" / f"{name}.png")

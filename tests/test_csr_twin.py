@@ -12,6 +12,7 @@ import pytest
 from pcsim import oracle
 from pcsim.circuit import CircuitSpec, LayerSpec
 from pcsim.layouts import Layout
+from pcsim.network import Setup
 from tests.conftest import inputs_for, protocol, small_circuit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -57,7 +58,7 @@ def test_csr_twin_matches_oracle(case):
     proto = protocol()
     inputs = inputs_for(spec, proto, seed=3)
     names = ("L0.eps", "L1.r", "L2.r")
-    want = oracle.simulate(spec, proto, inputs, frame_monitors=names)
+    want = oracle.simulate(spec, proto, inputs, Setup(frame_monitors=names))
     got = simulate_csr(spec, proto, inputs, frame_monitors=names)
     assert got.seconds > 0
     for l, (w_got, w_want) in enumerate(zip(got.weights, want.weights, strict=True), 1):
@@ -76,6 +77,6 @@ def test_csr_twin_frozen_weights_stay_put():
     got = simulate_csr(spec, proto, inputs, frame_monitors=("L1.r",))
     for w_got, w_in in zip(got.weights, inputs.weights, strict=True):
         np.testing.assert_array_equal(w_got, w_in)
-    want = oracle.simulate(spec, proto, inputs, frame_monitors=("L1.r",))
+    want = oracle.simulate(spec, proto, inputs, Setup(frame_monitors=("L1.r",)))
     _close(got.frame_traces["L1.r"], want.frame_traces["L1.r"])
     assert len(got.r) == spec.n_layers

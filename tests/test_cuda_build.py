@@ -9,6 +9,7 @@ import pytest
 from pcsim import backends
 from pcsim.backends import BackendOptions
 from pcsim.errors import BackendError
+from pcsim.network import Setup
 from pcsim.simulate import Simulator
 from tests.conftest import SYMMETRY_MONITORS, symmetric_case
 
@@ -23,7 +24,7 @@ def test_symmetric_circuit_builds_for_cuda_without_gpu(tmp_path):
         spec,
         proto,
         BackendOptions("cuda_standalone"),
-        monitors=SYMMETRY_MONITORS,
+        Setup(prior, SYMMETRY_MONITORS),
         symmetry=prior,
         build_dir=tmp_path / "build",
     )
@@ -39,6 +40,6 @@ def test_symmetric_circuit_builds_for_cuda_without_gpu(tmp_path):
 @pytest.mark.skipif(backends.gpu_available(), reason="this machine has a GPU")
 def test_running_cuda_without_gpu_is_a_clear_error(tmp_path):
     spec, proto, prior, inputs = symmetric_case()
-    sim = Simulator(spec, proto, BackendOptions("cuda_standalone"), symmetry=prior)
+    sim = Simulator(spec, proto, BackendOptions("cuda_standalone"), Setup(prior))
     with pytest.raises(BackendError, match="needs an NVIDIA GPU.*--build-only"):
         sim.run(inputs)

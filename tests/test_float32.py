@@ -15,6 +15,7 @@ import pytest
 
 from pcsim import oracle
 from pcsim.backends import BackendOptions
+from pcsim.network import Setup
 from pcsim.simulate import Simulator
 from tests.conftest import SYMMETRY_MONITORS, symmetric_case
 
@@ -29,9 +30,9 @@ def close(result, reference) -> None:
 
 def test_float32_oracle_agrees_with_float64():
     spec, proto, prior, inputs = symmetric_case()
-    args = dict(monitors=SYMMETRY_MONITORS, symmetry=prior)
-    single = oracle.simulate(spec, proto, inputs, dtype="float32", **args)
-    double = oracle.simulate(spec, proto, inputs, **args)
+    setup = Setup(prior, SYMMETRY_MONITORS)
+    single = oracle.simulate(spec, proto, inputs, setup, dtype="float32")
+    double = oracle.simulate(spec, proto, inputs, setup)
     close(single, double)
     # and it really ran in single precision
     assert not np.array_equal(single.traces["L1.r"], double.traces["L1.r"])
@@ -43,9 +44,42 @@ def test_float32_oracle_agrees_with_float64():
 def test_float32_backend_agrees_with_float32_oracle(backend):
     spec, proto, prior, inputs = symmetric_case()
     options = BackendOptions(backend, float_dtype="float32")
-    result = Simulator(spec, proto, options, monitors=SYMMETRY_MONITORS, symmetry=prior).run(inputs)
+    result = Simulator(spec, proto, options, Setup(prior, SYMMETRY_MONITORS)).run(inputs)
     assert result.traces["L1.r"].dtype == np.float32
     reference = oracle.simulate(
-        spec, proto, inputs, monitors=SYMMETRY_MONITORS, symmetry=prior, dtype="float32"
+        spec, proto, inputs, Setup(prior, SYMMETRY_MONITORS), dtype="float32"
     )
     close(result, reference)
+
+
+@pytest.mark.slow
+def test_cli_float32_on_cpp_standalone_matches_float64(tmp_path):
+    """`pcsim run ring --quick --set simulation.float_dtype=float32` completes on the
+    default backend (it once stopped with a false divergence: the float64 sentinel of the
+    divergence latch did not survive float32) and its metrics agree with float64's."""
+    import json
+
+    from pcsim import cli
+
+    outs = {}
+    for dtype in ("float32", "float64"):
+        outs[dtype] = tmp_path / dtype
+        argv = ["run", "ring", "--quick", "--backend", "cpp_standalone", "-q"]
+        argv += ["--set", f"simulation.float_dtype={dtype}", "--out", str(outs[dtype])]
+        assert cli.main(argv) == 0
+    single, double = (json.loads((o / "metrics.json").read_text()) for o in outs.values())
+    assert single["effective_group"]["accepted"] == double["effective_group"]["accepted"]
+    compared = 0
+    for got, want in zip(leaves(single), leaves(double), strict=True):
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-9)
+        compared += 1
+    assert compared > 500  # every series and scalar of both conditions
+
+
+def leaves(tree) -> list[float]:
+    """Every number in a metrics tree, in a fixed order."""
+    if isinstance(tree, dict):
+        return [x for key in sorted(tree) for x in leaves(tree[key])]
+    if isinstance(tree, list):
+        return [x for item in tree for x in leaves(item)]
+    return [float(tree)] if isinstance(tree, int | float) and not isinstance(tree, bool) else []

@@ -15,6 +15,7 @@ import pytest
 
 from pcsim import oracle
 from pcsim.backends import BackendOptions
+from pcsim.network import Setup
 from pcsim.simulate import Simulator
 from tests.conftest import FRAME_MONITORS, MONITORS, inputs_for, protocol, small_circuit
 
@@ -43,10 +44,13 @@ def run_pair(backend: str, nonlinearity: str = "tanh", learning: bool = True):
     assert proto.n_steps >= 2000
     inputs = inputs_for(spec, proto, seed=3)
     sim = Simulator(
-        spec, proto, BackendOptions(backend), monitors=MONITORS, frame_monitors=FRAME_MONITORS
+        spec,
+        proto,
+        BackendOptions(backend),
+        Setup(monitors=MONITORS, frame_monitors=FRAME_MONITORS),
     )
     reference = oracle.simulate(
-        spec, proto, inputs, monitors=MONITORS, frame_monitors=FRAME_MONITORS
+        spec, proto, inputs, Setup(monitors=MONITORS, frame_monitors=FRAME_MONITORS)
     )
     return sim, inputs, sim.run(inputs), reference
 
@@ -81,7 +85,7 @@ def test_cpp_standalone_matches_oracle_and_reruns_without_compiling():
     rerun = sim.run(second_inputs)
     assert rerun.compile_seconds == 0.0
     second_reference = oracle.simulate(
-        spec, proto, second_inputs, monitors=MONITORS, frame_monitors=FRAME_MONITORS
+        spec, proto, second_inputs, Setup(monitors=MONITORS, frame_monitors=FRAME_MONITORS)
     )
     assert_agree(rerun, second_reference)
     assert not np.allclose(rerun.traces["L1.r"], result.traces["L1.r"])

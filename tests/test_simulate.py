@@ -9,6 +9,7 @@ from brian2 import Hz, ms
 from pcsim import oracle
 from pcsim.backends import BackendOptions
 from pcsim.errors import BackendError, DivergenceError
+from pcsim.network import Setup
 from pcsim.simulate import Inputs, Simulator
 from tests.conftest import inputs_for, protocol, small_circuit
 
@@ -99,18 +100,16 @@ def test_streamed_run_equals_one_long_run(chunk):
     import dataclasses
 
     from pcsim.simulate import run_streamed
-    from tests.conftest import SYMMETRY_MONITORS, symmetric_case
+    from tests.conftest import symmetric_case
 
     spec, proto, prior, inputs = symmetric_case()
     whole = dataclasses.replace(proto, tail_step=False)
     frame_monitors = ("L1.r", "L0.eps", "cand.prior")
-    reference = oracle.simulate(spec, whole, inputs, frame_monitors=frame_monitors, symmetry=prior)
+    setup = Setup(prior, frame_monitors=frame_monitors)
+    reference = oracle.simulate(spec, whole, inputs, setup)
     part = dataclasses.replace(whole, n_frames=chunk)
-    sim = Simulator(
-        spec, part, BackendOptions("numpy"), frame_monitors=frame_monitors, symmetry=prior
-    )
+    sim = Simulator(spec, part, BackendOptions("numpy"), setup)
     result = run_streamed(sim, inputs)
-    assert SYMMETRY_MONITORS  # same circuit as the agreement tests
     for name in frame_monitors:
         got, want = result.frame_traces[name], reference.frame_traces[name]
         assert got.shape == want.shape == (40, want.shape[1])
@@ -128,13 +127,13 @@ def test_streamed_cpp_standalone_reuses_its_binary_and_matches_the_oracle():
 
     spec, proto, prior, inputs = symmetric_case()
     whole = dataclasses.replace(proto, tail_step=False)
-    reference = oracle.simulate(spec, whole, inputs, frame_monitors=("L1.r",), symmetry=prior)
+    setup = Setup(prior, frame_monitors=("L1.r",))
+    reference = oracle.simulate(spec, whole, inputs, setup)
     sim = Simulator(
         spec,
         dataclasses.replace(whole, n_frames=16),
         BackendOptions("cpp_standalone"),
-        frame_monitors=("L1.r",),
-        symmetry=prior,
+        setup,
     )
     result = run_streamed(sim, inputs)  # 3 chunks, one compilation
     got, want = result.frame_traces["L1.r"], reference.frame_traces["L1.r"]

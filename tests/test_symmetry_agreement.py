@@ -10,6 +10,7 @@ import pytest
 
 from pcsim import oracle
 from pcsim.backends import BackendOptions
+from pcsim.network import Setup
 from pcsim.simulate import Simulator
 from tests.conftest import SYMMETRY_MONITORS, symmetric_case
 
@@ -28,17 +29,15 @@ def check(result, reference) -> None:
 
 def run_backend(backend: str):
     spec, proto, prior, inputs = symmetric_case()
-    sim = Simulator(
-        spec, proto, BackendOptions(backend), monitors=SYMMETRY_MONITORS, symmetry=prior
-    )
-    reference = oracle.simulate(spec, proto, inputs, monitors=SYMMETRY_MONITORS, symmetry=prior)
+    sim = Simulator(spec, proto, BackendOptions(backend), Setup(prior, SYMMETRY_MONITORS))
+    reference = oracle.simulate(spec, proto, inputs, Setup(prior, SYMMETRY_MONITORS))
     result = sim.run(inputs)
     check(result, reference)
     baseline_inputs = dataclasses.replace(inputs, lam=0.0)
     baseline = sim.run(baseline_inputs)
     check(
         baseline,
-        oracle.simulate(spec, proto, baseline_inputs, monitors=SYMMETRY_MONITORS, symmetry=prior),
+        oracle.simulate(spec, proto, baseline_inputs, Setup(prior, SYMMETRY_MONITORS)),
     )
     return result, baseline
 
@@ -54,7 +53,7 @@ def test_numpy_backend_matches_oracle_with_and_without_lambda():
 
 def test_prior_is_frozen_during_frozen_frames():
     spec, proto, prior, inputs = symmetric_case()
-    result = oracle.simulate(spec, proto, inputs, frame_monitors=("cand.prior",), symmetry=prior)
+    result = oracle.simulate(spec, proto, inputs, Setup(prior, frame_monitors=("cand.prior",)))
     pi = result.frame_traces["cand.prior"]
     np.testing.assert_array_equal(pi[30:], np.broadcast_to(pi[29], pi[30:].shape))
     assert not np.allclose(pi[0], pi[29])
@@ -81,15 +80,13 @@ def test_weight_coupling_matches_oracle_and_switches_off(backend):
     from brian2 import Hz
 
     spec, proto, prior, inputs = coupled_case()
-    sim = Simulator(
-        spec, proto, BackendOptions(backend), monitors=SYMMETRY_MONITORS, symmetry=prior
-    )
-    args = dict(monitors=SYMMETRY_MONITORS, symmetry=prior)
+    sim = Simulator(spec, proto, BackendOptions(backend), Setup(prior, SYMMETRY_MONITORS))
+    setup = Setup(prior, SYMMETRY_MONITORS)
     coupled = sim.run(inputs)
-    check(coupled, oracle.simulate(spec, proto, inputs, **args))
+    check(coupled, oracle.simulate(spec, proto, inputs, setup))
     off = dataclasses.replace(inputs, coupling=0 * Hz)
     uncoupled = sim.run(off)
-    check(uncoupled, oracle.simulate(spec, proto, off, **args))
+    check(uncoupled, oracle.simulate(spec, proto, off, setup))
     assert np.abs(coupled.weights[0] - uncoupled.weights[0]).max() > 0.1
 
 
