@@ -7,7 +7,9 @@ in a `Development` and `run` it; `Outcome.metrics` holds the results, the baseli
 same from a scenario file.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version as _version
+
+__version__ = _version("pcsim")
 
 from pcsim.backends import BackendOptions  # noqa: E402
 from pcsim.circuit import CircuitSpec, LayerSpec  # noqa: E402

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from pcsim import config, experiment, results
+from pcsim import __version__, config, experiment, results
 from pcsim.backends import BACKENDS, STANDALONE_DEVICES
 from pcsim.errors import ConfigError, DivergenceError, PcsimError
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pcsim",
         description="Simulate predictive-coding circuits with symmetry priors (Brian2).",
     )
+    parser.add_argument("--version", action="version", version=f"pcsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the scenarios, one line each")
     run = sub.add_parser("run", help="run a scenario and write a results directory")

@@ -81,7 +81,7 @@ def run_info(cfg: dict, dev: Development) -> dict:
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
-        "git_commit": results.git_commit(Path(__file__).resolve().parent),
+        "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
         "command": " ".join(sys.argv),
         "synapses": dev.spec.synapse_count(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -81,8 +81,27 @@ def new_run_directory(root: Path, scenario: str) -> Path:
     raise RuntimeError(f"could not create a fresh run directory under {root}")
 
 
-def git_commit(cwd: Path) -> str | None:
-    """The git commit of ``cwd`` (with ``-dirty`` when modified), or None outside a repo."""
+def source_commit(package_dir: Path) -> str | None:
+    """The git commit (with ``-dirty`` when modified) of the checkout that ``package_dir``
+    (a package's folder) was imported from; None when it was not imported from the top of
+    a git checkout (an installed wheel, even one inside some other repository)."""
+    package_dir = Path(package_dir).resolve()
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=package_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    if Path(top).resolve() != package_dir.parent:
+        return None
+    return _git_commit(package_dir)
+
+
+def _git_commit(cwd: Path) -> str | None:
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True

@@ -1,0 +1,7 @@
+"""``python -m pcsim``: the ``pcsim`` command."""
+
+import sys
+
+from pcsim.cli import main
+
+sys.exit(main())
