@@ -3,7 +3,7 @@
     python figures/seed_table.py ring --seeds 1 2 3 [--quick] [--backend cpp_standalone]
 
 Each seed is a full `pcsim run` (prior and baseline) into ``results/seeds/<scenario>-<seed>``;
-the table compares the prior with its baseline on every metric of DESIGN.md section 3
+the table compares the prior with its baseline on every metric of docs/model.md#6-metrics
 that the scenario reports.
 """
 

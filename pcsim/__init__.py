@@ -18,7 +18,7 @@ from pcsim.development import Development, Outcome  # noqa: E402
 from pcsim.experiment import development_from_config, run_scenario  # noqa: E402
 from pcsim.layouts import Layout  # noqa: E402
 from pcsim.symmetry import SymmetrySpec, symmetry_prior  # noqa: E402
-from pcsim.worlds import RingWorld  # noqa: E402
+from pcsim.worlds import RingWorld, TorusWorld  # noqa: E402
 
 __all__ = [
     "BackendOptions",
@@ -29,6 +29,7 @@ __all__ = [
     "Outcome",
     "RingWorld",
     "SymmetrySpec",
+    "TorusWorld",
     "development_from_config",
     "load_scenario",
     "run_scenario",

@@ -1,4 +1,4 @@
-"""The circuit as data: layers, connections and parameters (DESIGN.md section 1).
+"""The circuit as data: layers, connections and parameters (docs/model.md#1-the-circuit-rate-model).
 
 Pure NumPy and Brian2 quantities; building Brian2 objects is `pcsim.network`'s job.
 Layer 0 is sensory; layer ``l >= 1`` predicts layer ``l - 1`` through ``W_l``, a sparse

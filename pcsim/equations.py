@@ -1,4 +1,4 @@
-"""The circuit's Brian2 equations, in one place (DESIGN.md section 1).
+"""The circuit's Brian2 equations, in one place (docs/model.md, sections 1 and 2).
 
 Every layer is one `NeuronGroup` holding its value units ``r`` and, below the top, its
 error units ``eps = r - mu`` (``mu``: the top-down prediction, summed by the synapses
@@ -43,11 +43,12 @@ SENSORY_UNITS = Equations("r : 1")
 
 
 def value_units(has_errors: bool, symmetric: bool = False) -> Equations:
-    """Value units of a layer l >= 1 (gradient descent on F, DESIGN.md section 1).
+    """Value units of a layer l >= 1 (gradient descent on F, docs/model.md#13-inference).
 
     ``fb`` is the feedback W_l^T Pi_{l-1} eps_{l-1}, summed by the synapses below.
     The top layer (``has_errors=False``) has no error term of its own. With the symmetry
-    prior (``symmetric``) inference also descends lambda * S (DESIGN.md section 2).
+    prior (``symmetric``) inference also descends lambda * S
+    (docs/model.md#210-the-pull-in-inference).
     """
     drive = "-Pi*eps + " if has_errors else ""
     prior = " - lam*gate*sym" if symmetric else ""
@@ -163,7 +164,7 @@ HEALTH_CHECK_ERRORS = _LATCH.format(ok="abs(r) <= bound and abs(eps) <= bound")
 HEALTH_CHECK_VALUES = _LATCH.format(ok="abs(r) <= bound")
 
 
-# --- The symmetry prior (DESIGN.md section 2) ------------------------------------------
+# --- The symmetry prior (docs/model.md#2-the-symmetry-prior) -------------------------------
 
 #: One unit per (candidate k, unit i of layer l): the consistency error s_{l,k,i}.
 #: ``r_here``, ``m_moved`` and ``q_link`` are linked (gathered) from the layer and the
@@ -191,7 +192,8 @@ PULL_SUM = "sym_post = q_k_pre * s_lk_pre : 1 (summed)"
 def candidate_equations(n_layers: int) -> Equations:
     """Candidates k = 0..K (k = 0: the null hypothesis with fixed energy theta).
 
-    ``prior`` is the developmental prior pi of DESIGN.md (``pi`` is a constant in Brian2).
+    ``prior`` is the developmental prior pi (docs/model.md#27-developmental-prior; ``pi``
+    is a constant in Brian2).
     ``E = sum_l w_l E_l``; ``weight = prior * exp(beta (theta - E))`` (exponent clipped to
     +-80 so that float32 cannot overflow),
     whose sum over candidates ``Z`` normalises the responsibilities ``q = weight / Z``,

@@ -1,4 +1,5 @@
-"""Finite groups acting by permutation (DESIGN section 2). No Brian2 here.
+"""Finite groups acting by permutation (docs/model.md#21-candidates-and-their-representations).
+No Brian2 here.
 
 Four things are kept apart, as escnn does:
 

@@ -74,10 +74,11 @@ def free_energy_pc(
 
 
 def structural_surprise(q: np.ndarray, energies: list[np.ndarray], sizes: list[int]) -> np.ndarray:
-    """S per frame: sum_{k>=1} q_k sum_{l>=1} |s_{l,k}|^2.
+    """S per frame: 1/2 sum_{k>=1} q_k sum_{l>=1} |s_{l,k}|^2, whose gradient (q held
+    fixed) is the pull, so that inference descends F = F_pc + lambda S.
 
     ``q``: (n_frames, K + 1); ``energies[l]``: (n_frames, K + 1) per-unit mean energies
     E_{l,k} of value layers l = 1..L (so |s_{l,k}|^2 = N_l E_{l,k}); ``sizes``: their N_l.
     """
     per_candidate = sum(n * e for n, e in zip(sizes, energies, strict=True))
-    return np.sum(q[:, 1:] * per_candidate[:, 1:], axis=1)
+    return 0.5 * np.sum(q[:, 1:] * per_candidate[:, 1:], axis=1)

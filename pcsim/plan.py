@@ -22,7 +22,8 @@ class Plan:
     those that were new scenes. ``checkpoints``: one (frames developed so far, indices
     (M, 1 + G)) per equivariance probe: column 0 the base stimuli, column 1 + g the base
     stimuli moved by the world's generator g. ``heldout`` and ``novel``: frozen probes of
-    new scenes, the latter at positions development never showed (may be empty).
+    new scenes, the latter centred where development's new scenes never were (its
+    moving stimuli may pass there; may be empty).
     """
 
     inputs: Inputs

@@ -1,4 +1,4 @@
-"""cuda_standalone builds without a GPU (DESIGN.md section 5 toolchain facts)."""
+"""cuda_standalone builds without a GPU (docs/model.md#36-backends-and-toolchain)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def test_structural_surprise_of_hand_made_arrays():
     e1 = np.array([[9.0, 0.5, 2.0]])  # per-unit mean energies of a 4-unit layer
     e2 = np.array([[9.0, 1.0, 0.0]])  # ... and of a 2-unit layer
     s = metrics.structural_surprise(q, [e1, e2], [4, 2])
-    assert s == pytest.approx([0.6 * (4 * 0.5 + 2 * 1.0) + 0.3 * (4 * 2.0 + 2 * 0.0)])
+    assert s == pytest.approx([0.5 * (0.6 * (4 * 0.5 + 2 * 1.0) + 0.3 * (4 * 2.0 + 2 * 0.0))])
 
 
 # --- the analysis of recorded results -------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Every Brian2 backend against the dense NumPy oracle (DESIGN.md section 3).
+"""Every Brian2 backend against the dense NumPy oracle (docs/model.md#31-step-order).
 
 Tolerance: relative 1e-6 of each quantity's largest magnitude, in float64. Backends and
 oracle run the same operations in the same order; they differ only in the order of
