@@ -897,6 +897,8 @@ def _check_symmetry(cfg: dict) -> None:
                 p, f"candidate '{cand['name']}' is not a valid transformation: {e}"
             ) from None
         for l, layout in enumerate(layouts[1:], start=1):
+            if layers[l]["invariant"]:  # the identity there: nothing to carry
+                continue
             try:
                 transformation(layout, rescale_spec(spec, layouts[0], layout))
             except (ValueError, TypeError) as e:

@@ -757,3 +757,15 @@ def test_candidate_must_carry_to_every_layer(tmp_path):
         "cannot be carried to circuit layer 2 (ring [4] x 1 channels)",
         "from a torus layout to a ring layout",
     )
+
+
+def test_invariant_layer_needs_no_layout_that_carries_the_candidates(tmp_path):
+    # every candidate is the identity on an invariant layer: the ring above is fine
+    model = changed(
+        TORUS_MODEL, "circuit.layers.2", {"layout": "ring", "shape": [4], "invariant": True}
+    )
+    sc = changed(
+        TORUS_SCENARIO, "symmetry.candidates", [{"name": "s", "kind": "shift", "by": [2, 0]}]
+    )
+    cfg = load_scenario(write_torus(tmp_path, sc, model))
+    assert cfg["circuit"]["layers"][2]["invariant"] is True
