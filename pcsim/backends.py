@@ -6,7 +6,9 @@ standalone devices ``cpp_standalone`` (C++/OpenMP) and ``cuda_standalone`` (Bria
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
 import time
 import warnings
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import brian2
 import numpy as np
 from brian2 import prefs
 
-from pcsim.errors import BackendError
+from pcsim.errors import BackendError, Interrupted
 
 RUNTIME_TARGETS = ("numpy", "cython")
 STANDALONE_DEVICES = ("cpp_standalone", "cuda_standalone")
@@ -145,8 +147,31 @@ def build(directory: Path, options: BackendOptions, *, report: bool) -> float:
         _cuda_preferences(options)
         _link_curand(directory)
     start = time.perf_counter()
-    brian2.get_device().build(directory=str(directory), compile=True, run=False, with_output=report)
+    try:
+        brian2.get_device().build(
+            directory=str(directory), compile=True, run=False, with_output=report
+        )
+    except RuntimeError as error:
+        raise _interrupted_compilation(error) or error from None
     return time.perf_counter() - start
+
+
+def _interrupted_compilation(error: RuntimeError) -> Interrupted | None:
+    """An `Interrupted` when Brian2's "Project compilation failed (error code: N)" means
+    that ``make`` was killed by SIGINT (Ctrl-C; the wait status N carries the signal in
+    its low bits), else None. Brian2 runs ``make`` through ``os.system``, which ignores
+    SIGINT in the calling process, so the status is the only trace of the Ctrl-C."""
+    match = re.search(r"compilation failed \(error code: (\d+)\)", str(error))
+    if match and int(match[1]) & 0x7F == signal.SIGINT:
+        return Interrupted("SIGINT", phase="compilation")
+    return None
+
+
+def completed_fraction() -> float:
+    """The fraction of its simulated time that the last standalone run completed (below
+    1 when the binary stopped early: Brian2's binaries stop at the end of the current
+    step on SIGINT and save what they have)."""
+    return float(getattr(brian2.get_device(), "_last_run_completed_fraction", 1.0))
 
 
 def gpu_available() -> bool:

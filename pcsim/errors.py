@@ -38,3 +38,42 @@ class DivergenceError(PcsimError, RuntimeError):
             f"simulation diverged: population '{population}' left |value| <= {bound:g} "
             f"(or became NaN/inf) at t = {time * 1e3:.1f} ms"
         )
+
+
+class Interrupted(PcsimError):
+    """A run stopped by a signal (``signal``: "SIGINT" or "SIGTERM") before it finished.
+
+    ``phase`` is what was under way ("compilation", "simulation", ...), ``condition`` the
+    condition being simulated (set by the experiment), ``reached`` and ``duration`` the
+    simulated time reached and asked for, in seconds (None when unknown).
+    """
+
+    EXIT_STATUS = {"SIGINT": 130, "SIGTERM": 143}
+
+    def __init__(
+        self,
+        signal: str,
+        *,
+        phase: str = "",
+        reached: float | None = None,
+        duration: float | None = None,
+    ):
+        self.signal = signal
+        self.phase = phase
+        self.reached = reached
+        self.duration = duration
+        self.condition: str | None = None
+        super().__init__(signal)
+
+    @property
+    def exit_status(self) -> int:
+        return self.EXIT_STATUS.get(self.signal, 130)
+
+    def __str__(self) -> str:
+        where = f" during the {self.phase}" if self.phase else ""
+        if self.condition:
+            where += f" of condition '{self.condition}'"
+        when = ""
+        if self.reached is not None and self.duration is not None:
+            when = f" at t = {self.reached:.3f} s of {self.duration:.3f} s"
+        return f"interrupted by {self.signal}{where}{when}"
