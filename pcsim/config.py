@@ -29,7 +29,6 @@ candidate is checked to be a valid transformation of every layer's layout.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import re
 import tomllib
@@ -41,7 +40,7 @@ from typing import Any
 import tomli_w
 from brian2.units.fundamentalunits import Quantity
 
-from pcsim.errors import ConfigError
+from pcsim.errors import ConfigError, did_you_mean, show
 from pcsim.groups import SPEC_KINDS, rescale_spec, transformation
 from pcsim.layouts import KINDS as LAYOUT_KINDS
 from pcsim.layouts import Layout
@@ -187,9 +186,9 @@ class TableList:
 def _ordered(strict: bool) -> Callable[[list], str | None]:
     def check(v: list) -> str | None:
         if strict and not v[0] < v[1]:
-            return f"needs lo < hi, got {_show(v)}"
+            return f"needs lo < hi, got {show(v)}"
         if not strict and not v[0] <= v[1]:
-            return f"needs min <= max, got {_show(v)}"
+            return f"needs min <= max, got {show(v)}"
         return None
 
     return check
@@ -212,7 +211,7 @@ def _monitor_var(v: str) -> str | None:
         allowed = "|".join(MONITOR_VARS)
         return (
             f"must be of the form 'L<layer>.<{allowed}>' (e.g. 'L0.eps') or "
-            f"'cand.<q|prior|E_<layer>>', got {_show(v)}"
+            f"'cand.<q|prior|E_<layer>>', got {show(v)}"
         )
     return None
 
@@ -566,18 +565,6 @@ RESOLVED = Table(
 # --------------------------------------------------------------------------------------------
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else str(key)
 
@@ -585,13 +572,12 @@ def _join(path: str, key: str | int) -> str:
 def _unknown_key(key: str, allowed: Iterable[str], context: str = "") -> str:
     """``context`` (e.g. "kind = 'torus'"): always list the allowed keys, for that context."""
     allowed = list(allowed)
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(key, allowed)
     if context:
         return (
             f"unknown key '{key}'{hint}; with {context} the allowed keys are: {', '.join(allowed)}"
         )
-    if close:
+    if hint:
         return f"unknown key '{key}'{hint}"
     return f"unknown key '{key}'; allowed keys: {', '.join(allowed)}"
 
@@ -623,34 +609,34 @@ def _check_bounds(f: Field, value: Any, path: str) -> None:
         ("<=", f.le, lambda a, b: a <= b),
     ):
         if bound is not None and not ok(x, bound):
-            raise Invalid(path, f"must be {op} {_fmt_bound(bound)}, got {_show(value)}")
+            raise Invalid(path, f"must be {op} {_fmt_bound(bound)}, got {show(value)}")
 
 
 def _validate_field(f: Field, raw: Any, path: str) -> Any:
     kind = f.kind
     if kind == "str":
         if not isinstance(raw, str):
-            raise Invalid(path, f"must be a string, got {_show(raw)}")
+            raise Invalid(path, f"must be a string, got {show(raw)}")
         value = raw
     elif kind == "bool":
         if not isinstance(raw, bool):
-            raise Invalid(path, f"must be true or false, got {_show(raw)}")
+            raise Invalid(path, f"must be true or false, got {show(raw)}")
         value = raw
     elif kind == "int":
         if isinstance(raw, bool) or not isinstance(raw, int):
-            raise Invalid(path, f"must be an integer, got {_show(raw)}")
+            raise Invalid(path, f"must be an integer, got {show(raw)}")
         value = raw
     elif kind == "float":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise Invalid(path, f"must be a number, got {_show(raw)}")
+            raise Invalid(path, f"must be a number, got {show(raw)}")
         value = float(raw)
         if not math.isfinite(value):
-            raise Invalid(path, f"must be a finite number, got {_show(raw)}")
+            raise Invalid(path, f"must be a finite number, got {show(raw)}")
     elif kind == "choice":
         assert f.choices is not None
         if raw not in f.choices or not isinstance(raw, str):
             options = ", ".join(repr(c) for c in f.choices)
-            got = repr(raw) if isinstance(raw, str) else _show(raw)
+            got = repr(raw) if isinstance(raw, str) else show(raw)
             raise Invalid(path, f"must be one of {options}, got {got}")
         value = raw
     elif kind == "quantity":
@@ -673,20 +659,20 @@ def _validate_field(f: Field, raw: Any, path: str) -> Any:
                 if isinstance(raw, (list, tuple)) and option.kind == "list":
                     raise e
             described = " or ".join(_describe(o) for o in f.options)
-            raise Invalid(path, f"must be {described}, got {_show(raw)}")
+            raise Invalid(path, f"must be {described}, got {show(raw)}")
     elif kind == "any":
         value = copy.deepcopy(raw)
     elif kind == "list":
         assert f.item is not None
         if not isinstance(raw, (list, tuple)):
-            raise Invalid(path, f"must be a list, got {_show(raw)}")
+            raise Invalid(path, f"must be a list, got {show(raw)}")
         if f.length is not None and len(raw) != f.length:
-            raise Invalid(path, f"must be a list of {f.length} entries, got {_show(list(raw))}")
+            raise Invalid(path, f"must be a list of {f.length} entries, got {show(list(raw))}")
         if f.min_length is not None and len(raw) < f.min_length:
             raise Invalid(
                 path,
                 f"must have at least {f.min_length} entr{'y' if f.min_length == 1 else 'ies'}"
-                f", got {_show(list(raw))}",
+                f", got {show(list(raw))}",
             )
         value = [_validate_field(f.item, v, _join(path, i)) for i, v in enumerate(raw)]
     else:  # pragma: no cover - a schema bug
@@ -706,7 +692,7 @@ def _validate(spec: Field | Table | TableList, raw: Any, path: str, partial: boo
     if isinstance(spec, Table):
         return _validate_table(spec, raw, path, partial)
     if not isinstance(raw, list):
-        raise Invalid(path, f"must be a list of tables ([[{path}]]), got {_show(raw)}")
+        raise Invalid(path, f"must be a list of tables ([[{path}]]), got {show(raw)}")
     if len(raw) < spec.min_length:
         plural = "" if spec.min_length == 1 else "s"
         raise Invalid(
@@ -718,7 +704,7 @@ def _validate(spec: Field | Table | TableList, raw: Any, path: str, partial: boo
 
 def _validate_table(spec: Table, raw: Any, path: str, partial: bool) -> dict:
     if not isinstance(raw, dict):
-        raise Invalid(path, f"must be a table, got {_show(raw)}")
+        raise Invalid(path, f"must be a table, got {show(raw)}")
     if spec.variants:
         return _validate_variant_table(spec, raw, path, partial)
     for key in raw:
@@ -768,7 +754,7 @@ def _validate_variant_table(spec: Table, raw: dict, path: str, partial: bool) ->
     if concrete is not None:
         for key in raw:
             if concrete.get(key) is None:
-                context = f"{spec.key} = {_show(raw[spec.key])}"
+                context = f"{spec.key} = {show(raw[spec.key])}"
                 raise Invalid(_join(path, key), _unknown_key(key, concrete.names, context))
         return _validate_table(concrete, raw, path, partial)
     # A partial table without its kind (e.g. [quick.world]): each key must suit some kind.
@@ -810,7 +796,7 @@ def _check_layers(cfg: dict) -> None:
             raise Invalid(
                 f"{p}.shape",
                 f"a {layer['layout']} layout needs {want} size{'s' if want > 1 else ''} "
-                f"({'[n]' if want == 1 else '[rows, cols]'}), got {_show(layer['shape'])}",
+                f"({'[n]' if want == 1 else '[rows, cols]'}), got {show(layer['shape'])}",
             )
         if i == 0:
             for key in ("connectivity", "rf_radius"):
@@ -857,7 +843,7 @@ def _check_world_size(cfg: dict) -> None:
         raise Invalid(
             "world.shape",
             f"must equal circuit layer 0's shape [{shape.replace(' x', ',')}], "
-            f"got {_show(world['shape'])}",
+            f"got {show(world['shape'])}",
         )
 
 
@@ -876,7 +862,7 @@ def _check_symmetry(cfg: dict) -> None:
     elif len(sym["evidence_weights"]) != n:
         raise Invalid(
             "symmetry.evidence_weights",
-            f"needs one weight per circuit layer ({n}), got {_show(sym['evidence_weights'])}",
+            f"needs one weight per circuit layer ({n}), got {show(sym['evidence_weights'])}",
         )
     layouts = [_layout(layer) for layer in layers]
     seen: dict[str, int] = {}
@@ -885,7 +871,7 @@ def _check_symmetry(cfg: dict) -> None:
         if cand["name"] in seen:
             raise Invalid(
                 f"{p}.name",
-                f"duplicate candidate name {_show(cand['name'])} "
+                f"duplicate candidate name {show(cand['name'])} "
                 f"(already used by candidate {seen[cand['name']]})",
             )
         seen[cand["name"]] = i
@@ -1004,10 +990,9 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     if path.is_file():
         return path
     known = _names_in(SCENARIOS_DIR)
-    close = difflib.get_close_matches(text, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise ConfigError(
-        f"unknown scenario '{text}'{hint}; known scenarios: {', '.join(known) or '(none)'}"
+        f"unknown scenario '{text}'{did_you_mean(text, known)}; "
+        f"known scenarios: {', '.join(known) or '(none)'}"
     )
 
 
@@ -1020,10 +1005,9 @@ def _resolve_model_path(model: str, scenario_path: Path, source: str) -> Path:
         if local.is_file():
             return local
         known = _names_in(MODELS_DIR)
-        close = difflib.get_close_matches(model, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ConfigError(
-            f"unknown model '{model}'{hint}; known models: {', '.join(known) or '(none)'}",
+            f"unknown model '{model}'{did_you_mean(model, known)}; "
+            f"known models: {', '.join(known) or '(none)'}",
             path="model",
             source=source,
         )
@@ -1091,7 +1075,7 @@ def _apply_override(raw: dict, text: str, spec: Table) -> str:
         if isinstance(node_spec, Table) and node_spec.variants:
             kind = node.get(node_spec.key) if isinstance(node, dict) else None
             if kind in node_spec.kinds:
-                context = f"{node_spec.key} = {_show(kind)}"
+                context = f"{node_spec.key} = {show(kind)}"
                 node_spec = node_spec.variant(kind)
             else:
                 node_spec = node_spec.union()
@@ -1100,7 +1084,7 @@ def _apply_override(raw: dict, text: str, spec: Table) -> str:
             if child is None:
                 raise fail(path, _unknown_key(part, node_spec.names, context))
             if not isinstance(node, dict):
-                raise fail(".".join(parts[:i]), f"is not a table, got {_show(node)}")
+                raise fail(".".join(parts[:i]), f"is not a table, got {show(node)}")
             if last:
                 node[part] = value
                 break

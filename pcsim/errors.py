@@ -1,4 +1,31 @@
-"""Exception types of pcsim. Every message names the offending item and where it is."""
+"""Exception types of pcsim. Every message names the offending item and where it is.
+
+Also the two pieces every message shares: `show` (a value as a TOML file writes it) and
+`did_you_mean` (the closest known name to a misspelled one).
+"""
+
+import difflib
+from collections.abc import Iterable
+
+
+def show(value: object) -> str:
+    """``value`` as written in a TOML file: strings quoted, booleans lower case, lists and
+    tables element by element; anything else (numbers, brian2 Quantities) as ``str``."""
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the name in ``known`` closest to ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class PcsimError(Exception):

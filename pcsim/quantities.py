@@ -14,6 +14,8 @@ import brian2
 import brian2.units as _b2units
 from brian2.units.fundamentalunits import Quantity, Unit
 
+from pcsim.errors import show
+
 # Whitelist: the unit names a config file may use, each a brian2 unit object.
 UNITS: dict[str, Unit] = {
     "s": brian2.second,
@@ -46,8 +48,10 @@ DIMENSIONS: dict[str, Dimension] = {
     "rate": Dimension("rate", brian2.Hz, "0.5 Hz", ("kHz", "Hz")),
 }
 
+# A number (also "nan" and "inf", which are then refused as not finite) and a unit name.
 _QUANTITY_RE = re.compile(
-    r"^\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[A-Za-z_]\w*)?\s*$"
+    r"^\s*(?P<num>[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf(?:inity)?)\b))"
+    r"\s*(?P<unit>[A-Za-z_]\w*)?\s*$"
 )
 
 
@@ -57,14 +61,6 @@ class QuantityError(ValueError):
     def __init__(self, problem: str):
         self.problem = problem
         super().__init__(problem)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _unit_dimension_name(unit: Unit | Quantity) -> str:
@@ -91,35 +87,35 @@ def parse(value: object, dimension: str) -> Quantity:
             raise QuantityError(f"{_expected(dim)}, got {q} (a {_unit_dimension_name(q)})")
     else:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise QuantityError(f"{_expected(dim)}, got {_show(value)}")
+            raise QuantityError(f"{_expected(dim)}, got {show(value)}")
         if isinstance(value, (int, float)):
-            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {_show(value)}')
+            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {show(value)}')
         m = _QUANTITY_RE.match(value)
         if m is None:
             raise QuantityError(
-                f'must be a number followed by a unit, e.g. "{dim.example}", got {_show(value)}'
+                f'must be a number followed by a unit, e.g. "{dim.example}", got {show(value)}'
             )
         number, unit_name = float(m["num"]), m["unit"]
         if unit_name is None:
-            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {_show(value)}')
+            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {show(value)}')
         unit = UNITS.get(unit_name)
         if unit is None:
             other = getattr(_b2units, unit_name, None) if unit_name in _b2units.__all__ else None
             if isinstance(other, Unit) and other.dim != dim.unit.dim:
                 raise QuantityError(
-                    f"{_expected(dim)}, got {_show(value)} (a {_unit_dimension_name(other)})"
+                    f"{_expected(dim)}, got {show(value)} (a {_unit_dimension_name(other)})"
                 )
             allowed = ", ".join(UNITS)
             raise QuantityError(
-                f"unknown unit '{unit_name}' in {_show(value)}; allowed units: {allowed}"
+                f"unknown unit '{unit_name}' in {show(value)}; allowed units: {allowed}"
             )
         if unit.dim != dim.unit.dim:
             raise QuantityError(
-                f"{_expected(dim)}, got {_show(value)} (a {_unit_dimension_name(unit)})"
+                f"{_expected(dim)}, got {show(value)} (a {_unit_dimension_name(unit)})"
             )
         q = number * unit
     if not math.isfinite(float(q)):
-        raise QuantityError(f"must be finite, got {_show(value)}")
+        raise QuantityError(f"must be finite, got {show(value)}")
     return q
 
 

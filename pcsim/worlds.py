@@ -26,14 +26,13 @@ Every world offers the same interface: ``scene(rng)``, ``sequence(n_frames, rng)
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from pcsim.errors import ConfigError
+from pcsim.errors import ConfigError, did_you_mean
 from pcsim.layouts import Layout
 
 __all__ = ["FrameSequence", "RingWorld", "TorusWorld", "WORLD_KINDS", "make_world"]
@@ -567,10 +566,9 @@ def make_world(cfg_world: dict) -> RingWorld | TorusWorld:
     unknown = sorted(set(cfg_world) - set(keys) - set(_IGNORED_KEYS))
     if unknown:
         known = keys + _IGNORED_KEYS
-        hint = difflib.get_close_matches(unknown[0], known, n=1)
-        tip = f"; did you mean '{hint[0]}'?" if hint else ""
         raise ConfigError(
-            f"unknown key(s) {unknown} for a {kind} world (known: {', '.join(known)}){tip}",
+            f"unknown key(s) {unknown} for a {kind} world (known: {', '.join(known)})"
+            f"{did_you_mean(unknown[0], known)}",
             path=f"world.{unknown[0]}",
         )
     required = _REQUIRED[kind]
