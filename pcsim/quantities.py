@@ -2,17 +2,22 @@
 
 Only the units in ``UNITS`` are accepted, each taken from a brian2 unit object; nothing is
 evaluated. To allow a new dimension add one line to ``DIMENSIONS`` (and its units to ``UNITS``).
+In a pydantic model a quantity field reads ``Annotated[Quantity, Dimensioned("time", gt=0)]``.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import brian2
 import brian2.units as _b2units
 from brian2.units.fundamentalunits import Quantity, Unit
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 from pcsim.errors import show
 
@@ -146,3 +151,37 @@ def format_quantity(q: Quantity, dimension: str | None = None) -> str:
         if float(text) * scale == v:
             return f"{text} {name}"
     return f"{v!r} {[n for n, u in UNITS.items() if float(u) == 1.0 and u.dim == dim.unit.dim][0]}"
+
+
+@dataclass(frozen=True)
+class Dimensioned:
+    """Pydantic metadata of a quantity field: its ``dimension`` (a name in DIMENSIONS) and
+    optional bounds ``gt``/``ge`` in SI units. Validates with `parse` (the field takes a
+    string such as "10 ms" or a Quantity) and serialises with `format_quantity`."""
+
+    dimension: str
+    gt: float | None = None
+    ge: float | None = None
+
+    def validate(self, value: object) -> Quantity:
+        """The parsed quantity; raises PydanticCustomError with the parser's message."""
+        try:
+            q = parse(value, self.dimension)
+        except QuantityError as e:
+            raise PydanticCustomError("quantity", "{problem}", {"problem": e.problem}) from None
+        for op, bound, holds in ((">", self.gt, operator.gt), (">=", self.ge, operator.ge)):
+            if bound is not None and not holds(float(q), bound):
+                raise PydanticCustomError(
+                    "quantity", "{problem}", {"problem": f"must be {op} {bound:g}, got {q}"}
+                )
+        return q
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            self.validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda q: format_quantity(q, self.dimension), when_used="json"
+            ),
+        )
