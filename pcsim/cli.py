@@ -87,19 +87,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     cfg = config.load_scenario(args.scenario, overrides=overrides, quick=args.quick)
-    out = output_directory(args.out, cfg["name"])
+    out = output_directory(args.out, cfg.name)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     if args.build_only:
-        if cfg["backend"] not in STANDALONE_DEVICES:
+        if cfg.backend not in STANDALONE_DEVICES:
             raise ConfigError(
-                f"--build-only needs a standalone backend, not '{cfg['backend']}'",
+                f"--build-only needs a standalone backend, not '{cfg.backend}'",
                 source="--build-only",
             )
-        say(f"pcsim: building '{cfg['name']}' for {cfg['backend']} in {out / 'build'}")
+        say(f"pcsim: building '{cfg.name}' for {cfg.backend} in {out / 'build'}")
         binary = experiment.build_scenario(cfg, out, report=not args.quiet)
         say(f"pcsim: built {binary}")
         return 0
-    say(f"pcsim: running '{cfg['name']}' on {cfg['backend']} (seed {cfg['seed']}) -> {out}")
+    say(f"pcsim: running '{cfg.name}' on {cfg.backend} (seed {cfg.seed}) -> {out}")
     start = time.perf_counter()
     metrics = experiment.run_scenario(cfg, out, report=not args.quiet)
     info = json.loads((out / "run.json").read_text())

@@ -40,7 +40,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     for timing in info["timings_s"].values():
         assert timing["simulate"] > 0 and timing["compile"] >= 0
     resolved = config.load_resolved(out / "config.toml")
-    assert resolved["training"]["frames"] == 12 and resolved["backend"] == "numpy"
+    assert resolved.training.frames == 12 and resolved.backend == "numpy"
     metrics = json.loads((out / "metrics.json").read_text())
     for block, condition in ((metrics, "symmetry"), (metrics["baseline"], "baseline")):
         traces = np.load(out / f"traces_{condition}.npz")
