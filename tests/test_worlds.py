@@ -457,3 +457,30 @@ def test_torus_world_table_of_a_scenario_is_the_world():
     assert table.steps == ((0, 1), (1, 0)) and isinstance(table.steps[0], tuple)
     a, b = (w.sequence(100, np.random.default_rng(4)) for w in (table, world))
     np.testing.assert_array_equal(a.x, b.x)
+
+
+def test_frames_are_pinned():
+    """A few frames of each world, as the worlds made them before they became pydantic
+    models: any change to how frames are drawn shows here."""
+    ring = RingWorld(channels=8).sequence(12, np.random.default_rng(7))
+    assert ring.step.tolist() == [0, -1, 0, -1, -1, 1, -1, -1, -1, -1, -1, 1]
+    np.testing.assert_allclose(
+        ring.x[:, 3],
+        [-0.12516088339779713, 0.0597658993379951, -0.06085883734935315, 0.04230277622237164,
+         0.16013792830481782, 0.04912798422315644, 0.15106254758635118, 0.6345897794728002,
+         0.4575176969723829, -0.04127762387303829, 0.012318863014602572, 0.04489692442836251],
+        rtol=1e-12,
+    )  # fmt: skip
+    torus = TorusWorld(shape=(4, 5)).sequence(12, np.random.default_rng(7))
+    assert torus.step.tolist() == [0, 4, 4, 2, 4, 2, 3, 4, 2, 4, 0, 4]
+    np.testing.assert_allclose(
+        torus.x[:, 7],
+        [0.24999051740106154, 1.0586325130162042, 1.0584893718313113, 0.9022961775650695,
+         1.1196024772530597, 0.9787130351348647, 0.9371177225929702, 0.3652564747106412,
+         0.8316339626198921, 0.3076466765244871, 0.9493556294048008, 0.6498963393615403],
+        rtol=1e-12,
+    )  # fmt: skip
+    held = TorusWorld(shape=(4, 5)).heldout(3, np.random.default_rng(2), centres=(0.5, 0.75))
+    np.testing.assert_allclose(
+        held.x[:, 11], [0.7863886764294745, 0.10359259378769586, 0.07794472587418232], rtol=1e-12
+    )
