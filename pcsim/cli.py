@@ -26,7 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pcsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the scenarios, one line each")
+    sub.add_parser(
+        "list",
+        help="list the scenarios, one line each, with where each comes from",
+        description="List the scenarios a name can reach. A scenario name is looked up in "
+        f"{config.LOOKUP_ORDER}; the first match wins. A path to a .toml file is used as "
+        "it is.",
+    )
     run = sub.add_parser("run", help="run a scenario and write a results directory")
     run.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
     run.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
@@ -64,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_list() -> int:
     scenarios = config.list_scenarios()
-    width = max((len(name) for name, _ in scenarios), default=0)
-    for name, description in scenarios:
-        print(f"{name:<{width}}  {description}")
+    width = max((len(name) for name, _, _ in scenarios), default=0)
+    for name, description, where in scenarios:
+        print(f"{name:<{width}}  {description} ({where})")
     return 0
 
 

@@ -79,6 +79,7 @@ def run_info(cfg: Scenario, dev: Development) -> dict:
             "python": platform.python_version(),
         },
         "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
+        "pcsim_location": str(Path(__file__).resolve().parent),
         "command": " ".join(sys.argv),
         "synapses": dev.spec.synapse_count(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),

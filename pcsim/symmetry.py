@@ -1,5 +1,5 @@
 """The symmetry prior as data: candidate transformations and their actions on each layer
-(DESIGN.md section 2). Building the Brian2 objects is `pcsim.network`'s job.
+(docs/model.md#2-the-symmetry-prior). Building the Brian2 objects is `pcsim.network`'s job.
 """
 
 from __future__ import annotations

@@ -139,10 +139,49 @@ def test_ring_quick_and_listing():
     assert cfg.training.frames == 400 and cfg.probe.frames == 30
     assert cfg.symmetry.checkpoints == 4
     assert cfg.world.channels == 32
-    names = [n for n, _ in list_scenarios()]
-    assert "ring" in names and names == sorted(names)
-    assert dict(list_scenarios())["ring"].startswith("Orientation hypercolumn")
+    listed = {name: (desc, where) for name, desc, where in list_scenarios()}
+    assert list(listed) == sorted(listed) and "ring" in listed
+    assert listed["ring"][0].startswith("Orientation hypercolumn")
     assert (MODELS_DIR / "ring.toml").is_file()
+
+
+def test_names_are_looked_up_in_the_current_directory_first(tmp_path, monkeypatch):
+    """./scenarios and ./models shadow the shipped files of the same name; other names
+    still reach the shipped ones; `list_scenarios` says where each comes from."""
+    monkeypatch.chdir(tmp_path)
+    assert dict((n, w) for n, _, w in list_scenarios())["ring"] == "shipped with pcsim"
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "models").mkdir()
+    ring = (SCENARIOS_DIR / "ring.toml").read_text(encoding="utf-8")
+    (tmp_path / "scenarios" / "ring.toml").write_text(
+        ring.replace('description = "', 'description = "LOCAL '), encoding="utf-8"
+    )
+    (tmp_path / "scenarios" / "mine.toml").write_text(ring, encoding="utf-8")
+    model = (MODELS_DIR / "ring.toml").read_text(encoding="utf-8")
+    (tmp_path / "models" / "ring.toml").write_text(
+        model.replace('tau_r = "10 ms"', 'tau_r = "12 ms"'), encoding="utf-8"
+    )
+    listed = {n: (d, w) for n, d, w in list_scenarios()}
+    assert listed["ring"] == (listed["ring"][0], "./scenarios")
+    assert listed["ring"][0].startswith("LOCAL")
+    assert listed["mine"][1] == "./scenarios" and listed["torus"][1] == "shipped with pcsim"
+    cfg = load_scenario("ring")
+    assert Path(cfg.source).resolve() == (tmp_path / "scenarios" / "ring.toml").resolve()
+    assert float(cfg.circuit.tau_r / ms) == pytest.approx(12)  # ./models/ring.toml
+    assert Path(load_scenario("torus").source).parent == SCENARIOS_DIR
+    with pytest.raises(ConfigError, match=r"unknown scenario 'rign' \(did you mean 'ring'\?\)"):
+        load_scenario("rign")
+
+
+def test_a_directory_or_a_non_utf8_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory, not a scenario file"):
+        load_scenario(str(tmp_path) + "/")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(
+        ConfigError, match=r"latin1.toml: not UTF-8 text \(byte 0xe9 at offset 18\)"
+    ):
+        load_scenario(str(bad))
 
 
 def test_scenario_by_path_and_model_by_relative_path(tmp_path):

@@ -2,6 +2,7 @@
 (`pcsim.config.load`). ``load_scenario("ring")`` gives a validated `Scenario`."""
 
 from pcsim.config.load import (
+    LOOKUP_ORDER,
     MODELS_DIR,
     SCENARIOS_DIR,
     dump_toml,
@@ -14,6 +15,7 @@ from pcsim.config.load import (
 from pcsim.config.schema import Scenario
 
 __all__ = [
+    "LOOKUP_ORDER",
     "MODELS_DIR",
     "SCENARIOS_DIR",
     "Scenario",

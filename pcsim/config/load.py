@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,35 @@ from pcsim.errors import ConfigError, did_you_mean, show
 from pcsim.quantities import QuantityError, parse
 from pcsim.validation import Table, default_at, problems
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS_DIR: Path = REPO_ROOT / "scenarios"
-MODELS_DIR: Path = REPO_ROOT / "models"
+#: The shipped scenarios and circuits: package data of pcsim (the repository's top-level
+#: ``scenarios/`` and ``models/`` folders, installed as ``pcsim.scenarios`` and
+#: ``pcsim.models``).
+SCENARIOS_DIR: Path = Path(str(resources.files("pcsim.scenarios")))
+MODELS_DIR: Path = Path(str(resources.files("pcsim.models")))
+
+#: Where a scenario or model *name* is looked up, in order: the current directory's
+#: ``scenarios/`` (``models/``), then the files shipped with pcsim.
+LOOKUP_ORDER = "./scenarios (./models), then the scenarios (models) shipped with pcsim"
+
+
+def _search_path(kind: str) -> list[tuple[Path, str]]:
+    """(folder, label) pairs searched for a scenario (``kind`` "scenarios") or a model
+    ("models") name, first match wins."""
+    shipped = SCENARIOS_DIR if kind == "scenarios" else MODELS_DIR
+    local = Path.cwd() / kind
+    folders = [(local, f"./{kind}")] if local.resolve() != shipped.resolve() else []
+    return folders + [(shipped, "shipped with pcsim")]
+
+
+def _find(kind: str, name: str) -> Path | None:
+    for folder, _ in _search_path(kind):
+        if (folder / f"{name}.toml").is_file():
+            return folder / f"{name}.toml"
+    return None
+
+
+def _known(kind: str) -> list[str]:
+    return sorted({p.stem for folder, _ in _search_path(kind) for p in folder.glob("*.toml")})
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,59 +84,65 @@ def _read_toml(path: Path) -> dict:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot read file: {e.strerror or e}", source=shown) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start})", source=shown
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"invalid TOML: {e}", source=shown) from None
 
 
-def _names_in(directory: Path) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))
-
-
 def _looks_like_path(text: str) -> bool:
     return text.endswith(".toml") or "/" in text or "\\" in text
 
 
-def list_scenarios() -> list[tuple[str, str]]:
-    """(name, description) of every ``scenarios/*.toml``, sorted by name."""
-    out = []
-    for p in sorted(SCENARIOS_DIR.glob("*.toml")):
-        try:
-            desc = tomllib.loads(p.read_text(encoding="utf-8")).get("description", "")
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            desc = f"(unreadable: {e})"
-        out.append((p.stem, str(desc)))
-    return out
+def list_scenarios() -> list[tuple[str, str, str]]:
+    """(name, description, where it comes from) of every scenario a name can reach, in
+    lookup order (a scenario in ./scenarios shadows a shipped one of the same name)."""
+    out, seen = [], set()
+    for folder, label in _search_path("scenarios"):
+        for p in sorted(folder.glob("*.toml")):
+            if p.stem in seen:
+                continue
+            seen.add(p.stem)
+            try:
+                desc = tomllib.loads(p.read_text(encoding="utf-8")).get("description", "")
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+                desc = f"(unreadable: {e})"
+            out.append((p.stem, str(desc), label))
+    return sorted(out)
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """A scenario name (``ring`` -> ``scenarios/ring.toml``) or a path to a ``.toml`` file."""
+    """A path to a ``.toml`` file, or a scenario name looked up in `LOOKUP_ORDER`."""
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or _looks_like_path(text):
         path = Path(text)
+        if path.is_dir():
+            raise ConfigError("is a directory, not a scenario file (.toml)", source=text)
         if not path.is_file():
             raise ConfigError("no such scenario file", source=text)
         return path
-    path = SCENARIOS_DIR / f"{text}.toml"
-    if path.is_file():
+    path = _find("scenarios", text)
+    if path is not None:
         return path
-    known = _names_in(SCENARIOS_DIR)
+    known = _known("scenarios")
     raise ConfigError(
         f"unknown scenario '{text}'{did_you_mean(text, known)}; "
-        f"known scenarios: {', '.join(known) or '(none)'}"
+        f"known scenarios: {', '.join(known) or '(none)'} (looked in {LOOKUP_ORDER})"
     )
 
 
 def _resolve_model_path(model: str, scenario_path: Path, source: str) -> Path:
+    """A model file: a name (looked up like a scenario name, in ./models then the shipped
+    models), or a path relative to the scenario file's folder."""
     if not _looks_like_path(model):
-        path = MODELS_DIR / f"{model}.toml"
-        if path.is_file():
+        path = _find("models", model)
+        if path is not None:
             return path
-        local = scenario_path.parent / model
-        if local.is_file():
-            return local
-        known = _names_in(MODELS_DIR)
+        known = _known("models")
         raise ConfigError(
             f"unknown model '{model}'{did_you_mean(model, known)}; "
             f"known models: {', '.join(known) or '(none)'}",
