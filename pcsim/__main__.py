@@ -2,6 +2,6 @@
 
 import sys
 
-from pcsim.cli import main
+from pcsim.entry import main
 
 sys.exit(main())

@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from pcsim import __version__, config, experiment, results
+from brian2 import second
+
+from pcsim import __version__, config, experiment, footprint, lifecycle, results
 from pcsim.backends import BACKENDS, STANDALONE_DEVICES
-from pcsim.errors import ConfigError, DivergenceError, PcsimError
+from pcsim.errors import ConfigError, DivergenceError, Interrupted, PcsimError, one_line
 
 DEFAULT_RESULTS = Path("results")
 
@@ -59,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(cuda_standalone builds without a GPU)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    check = sub.add_parser(
+        "check",
+        help="validate a scenario and estimate its size and memory, without running it",
+    )
+    check.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
+    check.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
+    check.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help="override a config field (repeatable)",
+    )  # fmt: skip
     analyse = sub.add_parser(
         "analyse",
         help="compute a finished run's metrics and figures again from its files "
@@ -77,13 +89,11 @@ def cmd_list() -> int:
 
 
 def output_directory(out: Path | None, scenario: str) -> Path:
+    """The run's directory, claimed for it (`pcsim.lifecycle.claim_directory`): ``out``,
+    or a fresh ``results/<scenario>-<date>-<time>``."""
     if out is None:
-        return results.new_run_directory(DEFAULT_RESULTS, scenario)
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"output directory '{out}' exists and is not empty", source="--out")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+        return lifecycle.claim_directory(results.new_run_directory(DEFAULT_RESULTS, scenario))
+    return lifecycle.claim_directory(Path(out))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -93,17 +103,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     cfg = config.load_scenario(args.scenario, overrides=overrides, quick=args.quick)
+    if args.build_only and cfg.backend not in STANDALONE_DEVICES:
+        raise ConfigError(
+            f"--build-only needs a standalone backend, not '{cfg.backend}'",
+            source="--build-only",
+        )
+    footprint.check(cfg)
     out = output_directory(args.out, cfg.name)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     if args.build_only:
-        if cfg.backend not in STANDALONE_DEVICES:
-            raise ConfigError(
-                f"--build-only needs a standalone backend, not '{cfg.backend}'",
-                source="--build-only",
-            )
         say(f"pcsim: building '{cfg.name}' for {cfg.backend} in {out / 'build'}")
         binary = experiment.build_scenario(cfg, out, report=not args.quiet)
-        say(f"pcsim: built {binary}")
+        print(f"pcsim: built {binary}")
         return 0
     say(f"pcsim: running '{cfg.name}' on {cfg.backend} (seed {cfg.seed}) -> {out}")
     start = time.perf_counter()
@@ -117,7 +128,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     for line in summary(metrics):
         say(f"pcsim: {line}")
-    say(f"pcsim: results in {out}")
+    print(f"pcsim: results in {out}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = config.load_scenario(args.scenario, overrides=args.overrides, quick=args.quick)
+    need = footprint.check(cfg)
+    sizes, synapses = footprint.layer_sizes(cfg), footprint.synapse_counts(cfg)
+    frames = footprint.frame_count(cfg)
+    seconds = frames * float(cfg.world.frame_duration / second)
+    prior = f"{len(cfg.symmetry.candidates)} candidates" if cfg.symmetry else "none"
+    print(f"pcsim: {cfg.name} ({cfg.source}) is valid")
+    print(
+        f"pcsim:   circuit: layers of {', '.join(f'{n:,}' for n in sizes)} units, "
+        f"{sum(synapses):,} synapses; symmetry prior: {prior}"
+    )
+    print(f"pcsim:   frames: {frames:,} ({seconds:,.1f} s simulated per condition)")
+    print(
+        f"pcsim:   memory: about {need.total / 1e9:.2g} GB "
+        f"(available {footprint.available_memory() / 1e9:.3g} GB)"
+    )
     return 0
 
 
@@ -157,23 +188,51 @@ def summary(metrics: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The ``pcsim`` command; returns its exit status: 0 done, 2 a problem with the input
+    (one line naming it), 3 a diverged simulation, 130/143 interrupted by SIGINT/SIGTERM,
+    1 an unexpected error (one line; ``--traceback`` shows the whole traceback)."""
+    argv = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in argv
+    args = build_parser().parse_args([a for a in argv if a != "--traceback"])
     try:
-        if args.command == "list":
-            return cmd_list()
-        if args.command == "analyse":
-            return cmd_analyse(args)
-        return cmd_run(args)
+        with lifecycle.sigterm_interrupts():
+            if args.command == "list":
+                return cmd_list()
+            if args.command == "analyse":
+                return cmd_analyse(args)
+            if args.command == "check":
+                return cmd_check(args)
+            return cmd_run(args)
     except DivergenceError as error:
-        print(f"pcsim: error: {error}", file=sys.stderr)
-        print("pcsim: files written before the failure were kept", file=sys.stderr)
+        print(
+            one_line(f"pcsim: error: {error}; files written before the failure were kept"),
+            file=sys.stderr,
+        )
         return 3
-    except PcsimError as error:
-        print(f"pcsim: error: {error}", file=sys.stderr)
-        return 2
+    except Interrupted as stop:
+        print(one_line(f"pcsim: {stop}; files written so far were kept"), file=sys.stderr)
+        return stop.exit_status
     except KeyboardInterrupt:
-        print("pcsim: interrupted; files written so far were kept", file=sys.stderr)
+        print("pcsim: interrupted by SIGINT; files written so far were kept", file=sys.stderr)
         return 130
+    except PcsimError as error:
+        print(one_line(f"pcsim: error: {error}"), file=sys.stderr)
+        return 2
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(one_line(f"pcsim: error: {where}{error.strerror or error}"), file=sys.stderr)
+        return 2
+    except Exception as error:
+        if show_traceback:
+            raise
+        print(
+            one_line(
+                f"pcsim: error: unexpected {type(error).__name__}: {error} "
+                "(run again with --traceback for the details)"
+            ),
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from brian2 import ms
 from pcsim import analysis
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
-from pcsim.errors import Interrupted
+from pcsim.errors import interruption_in
 from pcsim.groups import transformation
 from pcsim.network import Protocol, Setup
 from pcsim.plan import Plan
@@ -172,8 +172,10 @@ class Development:
             )
             try:
                 results[condition] = sim.run(inputs)
-            except Interrupted as interruption:
-                interruption.condition = condition
+            except BaseException as error:
+                stop = interruption_in(error)
+                if stop is not None:
+                    stop.condition = condition
                 raise
             if on_result:
                 on_result(condition, results[condition])

@@ -5,21 +5,36 @@ Also the two pieces every message shares: `show` (a value as a TOML file writes 
 """
 
 import difflib
+import json
 from collections.abc import Iterable
 
 
 def show(value: object) -> str:
     """``value`` as written in a TOML file: strings quoted, booleans lower case, lists and
     tables element by element; anything else (numbers, brian2 Quantities) as ``str``."""
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):  # TOML's basic-string escapes are JSON's: one line always
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_key(k)} = {show(v)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _key(key: object) -> str:
+    """A table key as TOML writes it: bare when it can be, else quoted."""
+    text = str(key)
+    return text if text and all(c.isalnum() or c in "_-" for c in text) else show(text)
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters (newlines included) written as escapes, so
+    that a message quoting user input stays one line."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
+    )
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
@@ -99,8 +114,24 @@ class Interrupted(PcsimError):
     def __str__(self) -> str:
         where = f" during the {self.phase}" if self.phase else ""
         if self.condition:
-            where += f" of condition '{self.condition}'"
+            where += (
+                f" of condition '{self.condition}'"
+                if self.phase
+                else f" in condition '{self.condition}'"
+            )
         when = ""
         if self.reached is not None and self.duration is not None:
             when = f" at t = {self.reached:.3f} s of {self.duration:.3f} s"
         return f"interrupted by {self.signal}{where}{when}"
+
+
+def interruption_in(error: BaseException) -> Interrupted | None:
+    """The `Interrupted` that ``error`` is or was raised from (a signal can arrive inside a
+    library that wraps every exception in its own type), else None."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, Interrupted):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None

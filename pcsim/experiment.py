@@ -1,7 +1,8 @@
 """Run a scenario file end to end: config -> `Development` -> files on disk.
 
-Writes config.toml and run.json first, then per condition its traces, then
-metrics.json and figures/ (see `pcsim.results` for the file guarantees).
+Writes run.json and config.toml first, then per condition its traces, then
+metrics.json and figures/ (see `pcsim.results` for the file guarantees and
+`pcsim.lifecycle` for how run.json records the way a run ended).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 
-from pcsim import __version__, config, plots, results
+from pcsim import __version__, config, footprint, lifecycle, plots, results
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, circuit_from_config
 from pcsim.config import Scenario
@@ -63,15 +64,14 @@ def development_from_config(cfg: Scenario) -> Development:
     )
 
 
-def run_info(cfg: Scenario, dev: Development) -> dict:
+def run_info(cfg: Scenario) -> dict:
+    """What run.json records about a run before anything is built."""
     return {
-        "status": "running",
         "scenario": cfg.name,
         "seed": cfg.seed,
-        "backend": dev.options.name,
-        "threads": dev.options.threads,
-        "float_dtype": dev.options.float_dtype,
-        "conditions": list(dev.conditions),
+        "backend": cfg.backend,
+        "threads": cfg.simulation.threads,
+        "float_dtype": cfg.simulation.float_dtype,
         "versions": {
             "pcsim": __version__,
             "brian2": brian2.__version__,
@@ -81,60 +81,55 @@ def run_info(cfg: Scenario, dev: Development) -> dict:
         "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
         "pcsim_location": str(Path(__file__).resolve().parent),
         "command": " ".join(sys.argv),
-        "synapses": dev.spec.synapse_count(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "memory_estimate_bytes": footprint.estimate(cfg).total,
         "timings_s": {},
     }
 
 
 def run_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> dict:
-    """Run the scenario ``cfg`` into ``out_dir`` (existing and empty); returns the metrics.
+    """Run the scenario ``cfg`` into ``out_dir`` (claimed for this run, see
+    `pcsim.lifecycle.claim_directory`); returns the metrics.
 
-    On any failure (divergence, Ctrl-C, ...) run.json records it, files already written
-    stay, and the exception propagates.
+    run.json is written first and says how the run ended (`pcsim.lifecycle`): on any
+    failure, interruption or signal it records which, the files already written stay,
+    and the exception propagates. A run that cannot fit in memory is refused before
+    anything is built (`pcsim.footprint`).
     """
     out_dir = Path(out_dir)
-    results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
-    dev = development_from_config(cfg)
-    info = run_info(cfg, dev)
-    results.write_json(out_dir / "run.json", info)
-    plan = dev.plan()
+    footprint.check(cfg)
+    record = lifecycle.RunRecord(out_dir, run_info(cfg))
+    with record.ending(), lifecycle.brian2_log(out_dir):
+        results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
+        dev = development_from_config(cfg)
+        record.update(conditions=list(dev.conditions), synapses=dev.spec.synapse_count())
+        plan = dev.plan()
 
-    def save(condition: str, result: Result) -> None:
-        info["timings_s"][condition] = {
-            "compile": result.compile_seconds,
-            "simulate": result.simulate_seconds,
-        }
-        save_traces(out_dir / f"traces_{condition}.npz", dev.spec, plan, result)
-        results.write_json(out_dir / "run.json", info)
+        def save(condition: str, result: Result) -> None:
+            record.info["timings_s"][condition] = {
+                "compile": result.compile_seconds,
+                "simulate": result.simulate_seconds,
+            }
+            save_traces(out_dir / f"traces_{condition}.npz", dev.spec, plan, result)
+            record.write()
 
-    try:
         outcome = dev.run(plan=plan, build_dir=out_dir / "build", report=report, on_result=save)
         results.write_json(out_dir / "metrics.json", outcome.metrics)
         plots.scenario_figures(out_dir / "figures", outcome)
-    except BaseException as error:
-        info["status"] = "failed"
-        info["error"] = f"{type(error).__name__}: {error}"
-        results.write_json(out_dir / "run.json", info)
-        raise
-    info["status"] = "complete"
-    info["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-    results.write_json(out_dir / "run.json", info)
     return outcome.metrics
 
 
 def build_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> Path:
     """Generate and compile the scenario's standalone project into ``out_dir/build``
-    without running it; writes config.toml and run.json; returns the binary's path."""
+    without running it; writes config.toml and run.json (status "complete" once built);
+    returns the binary's path."""
     out_dir = Path(out_dir)
-    results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
-    dev = development_from_config(cfg)
-    info = run_info(cfg, dev)
-    start = time.perf_counter()
-    binary = dev.build(out_dir / "build", report=report)
-    info.update(status="built", binary=str(binary))
-    info["timings_s"]["build"] = time.perf_counter() - start
-    results.write_json(out_dir / "run.json", info)
+    record = lifecycle.RunRecord(out_dir, {**run_info(cfg), "build_only": True})
+    with record.ending(), lifecycle.brian2_log(out_dir):
+        results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
+        start = time.perf_counter()
+        binary = development_from_config(cfg).build(out_dir / "build", report=report)
+        record.info["timings_s"]["build"] = time.perf_counter() - start
+        record.info["binary"] = str(binary)
     return binary
 
 
@@ -158,8 +153,8 @@ def load_outcome(run_dir: Path) -> Outcome:
     info_path = run_dir / "run.json"
     if not info_path.is_file():
         raise PcsimError(f"{run_dir}: not a pcsim run directory (no run.json)")
-    status = json.loads(info_path.read_text()).get("status")
-    if status != "complete":
+    status = lifecycle.read_status(run_dir)
+    if status != "complete" or json.loads(info_path.read_text()).get("build_only"):
         raise PcsimError(
             f"{run_dir}: the run did not complete (run.json says status '{status}'); "
             "only complete runs can be analysed"

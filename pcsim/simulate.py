@@ -191,13 +191,15 @@ class Simulator:
         return self._collect(self._circuit, compiled, simulated)
 
     def _raise_if_stopped(self, fraction: float) -> None:
-        """Brian2 turns a first Ctrl-C into a stop at the end of the current step and
-        returns normally: a run that stopped short is an interruption, not a result."""
+        """Brian2 turns a first Ctrl-C (and `request_stop`) into a stop at the end of the
+        current step and returns normally: a run that stopped short is an interruption,
+        not a result."""
         duration = float(self.protocol.duration / second)
         if fraction < 1.0 - 0.5 / self.protocol.n_steps:
             raise Interrupted(
-                "SIGINT", phase="simulation", reached=fraction * duration, duration=duration
+                _stop["signal"], phase="simulation", reached=fraction * duration, duration=duration
             )
+        _stop["signal"] = "SIGINT"
 
     def _collect(self, circuit: CircuitNetwork, compiled: float, simulated: float) -> Result:
         times = np.arange(0, self.protocol.n_steps, self.protocol.steps_per_sample)
@@ -308,3 +310,23 @@ def _samples(monitor: brian2.StateMonitor, name: str) -> np.ndarray:
 def population_name(layer: int) -> str:
     """How errors name layer ``layer``."""
     return "layer 0 (sensory)" if layer == 0 else f"layer {layer}"
+
+
+#: The signal behind the next stop of a running simulation (Brian2's own handler stops
+#: runs on SIGINT; `request_stop` records another).
+_stop = {"signal": "SIGINT"}
+
+
+def runtime_simulation_running() -> bool:
+    """Whether a Brian2 runtime (numpy, cython) simulation is running in this process."""
+    return brian2.Network._globally_running and not brian2.get_device().__class__.__name__.endswith(
+        "StandaloneDevice"
+    )
+
+
+def request_stop(signal_name: str) -> None:
+    """Stop the running runtime simulation at the end of its current step, as Brian2 does on
+    Ctrl-C (raising inside Brian2's generated code would surface as one of its own errors);
+    the simulator then raises `Interrupted` naming ``signal_name``."""
+    _stop["signal"] = signal_name
+    brian2.Network._globally_stopped = True

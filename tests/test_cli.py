@@ -194,7 +194,7 @@ def test_divergence_stops_with_error_and_keeps_files(tmp_path, capsys):
     assert not (out / "metrics.json").exists()
 
 
-def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatch, capsys):
+def test_interrupt_keeps_written_files_and_marks_run_interrupted(tmp_path, monkeypatch, capsys):
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
@@ -202,9 +202,10 @@ def test_interrupt_keeps_written_files_and_marks_run_failed(tmp_path, monkeypatc
     out = tmp_path / "int"
     assert run(["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet", *SMALL]) == 130
     info = json.loads((out / "run.json").read_text())
-    assert info["status"] == "failed" and "KeyboardInterrupt" in info["error"]
+    assert info["status"] == "interrupted" and info["interruption"] == {"signal": "SIGINT"}
     assert tomllib.loads((out / "config.toml").read_text())["name"] == "ring"
     assert not (out / "metrics.json").exists()
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
@@ -249,3 +250,26 @@ def test_torus_run_writes_sheet_figures(tmp_path):
     assert metrics["effective_group"]["true_order"] == 144
     for name in ("receptive_fields", "example_predictions", "effective_group"):
         assert_png(out / "figures" / f"{name}.png")
+
+
+def test_a_runs_own_config_runs_it_again_with_the_same_numbers(tmp_path, capsys):
+    first, again = tmp_path / "first", tmp_path / "again"
+    argv = ["run", "ring", "--backend", "numpy", "--seed", "3", "-q", *SMALL]
+    assert run([*argv, "--out", str(first)]) == 0
+    assert run(["run", str(first / "config.toml"), "-q", "--out", str(again)]) == 0
+    a, b = (json.loads((d / "metrics.json").read_text()) for d in (first, again))
+    assert a == b
+    assert json.loads((again / "run.json").read_text())["seed"] == 3
+    resolved = str(first / "config.toml")
+    assert run(["run", resolved, "--quick", "--out", str(tmp_path / "q")]) == 2
+    assert "[quick] values applied already" in capsys.readouterr().err
+
+
+def test_an_override_of_the_model_is_applied_or_refused_never_ignored(tmp_path, capsys):
+    assert run(["check", "ring", "--set", "model=/etc/passwd"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pcsim: error: ") and "passwd" in err
+    assert run(["check", "ring", "--set", "model=torus"]) == 2  # a torus circuit, a ring world
+    assert "circuit layer 0 (shape 12 x 12" in capsys.readouterr().err  # the torus circuit
+    assert run(["check", "ring", "--set", "model=ring_invariant"]) == 0
+    assert "layers of 32, 32, 8 units" in capsys.readouterr().out

@@ -148,19 +148,27 @@ def test_a_run_stopped_by_ctrl_c_is_an_interruption_not_a_result():
     import os
     import signal
     import threading
+    import time
+
+    from brian2 import Network
 
     from pcsim.errors import Interrupted
 
     spec = small_circuit()
     proto = protocol(n_frames=4000)  # 200 s of simulated time: several seconds of wall time
     sim = Simulator(spec, proto, BackendOptions("numpy"))
-    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(Interrupted) as caught:
-            sim.run(inputs_for(spec, proto, 1))
-    finally:
-        timer.cancel()
+
+    def ctrl_c_once_running() -> None:  # as a user would, while the simulation runs
+        while not Network._globally_running:
+            time.sleep(0.01)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=ctrl_c_once_running, daemon=True)
+    thread.start()
+    with pytest.raises(Interrupted) as caught:
+        sim.run(inputs_for(spec, proto, 1))
+    thread.join()
     interruption = caught.value
     assert interruption.signal == "SIGINT" and interruption.phase == "simulation"
     assert 0 < interruption.reached < interruption.duration == pytest.approx(200.001)

@@ -135,9 +135,10 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     )
 
 
-def _resolve_model_path(model: str, scenario_path: Path, source: str) -> Path:
+def _resolve_model_path(model: str, base: Path, source: str) -> Path:
     """A model file: a name (looked up like a scenario name, in ./models then the shipped
-    models), or a path relative to the scenario file's folder."""
+    models), or a path relative to ``base`` (the scenario file's folder; the current
+    directory for ``--set model=...``)."""
     if not _looks_like_path(model):
         path = _find("models", model)
         if path is not None:
@@ -151,7 +152,7 @@ def _resolve_model_path(model: str, scenario_path: Path, source: str) -> Path:
         )
     path = Path(model)
     if not path.is_absolute():
-        path = scenario_path.parent / path
+        path = base / path
     if not path.is_file():
         raise ConfigError(f"no such model file: {_display(path)}", path="model", source=source)
     return path
@@ -303,6 +304,8 @@ def load_scenario(
     shown = _display(path)
     raw = _read_toml(path)
     sources = _Sources(shown)
+    if "circuit" in raw and {"name", "source"} <= raw.keys():
+        return _rerun(raw, shown, overrides, quick)
     if "circuit" in raw:
         raise ConfigError(
             "a scenario takes its circuit from the model file named by 'model'; move [circuit] "
@@ -315,10 +318,15 @@ def load_scenario(
     _check_partial(ScenarioFile, raw, sources)
     if quick_raw is not None:
         _check_partial(Quick, _with_kinds(quick_raw, raw), sources, prefix="quick")
+    model_source, model_base = shown, path.parent
+    for text in overrides:  # a new model file is read before any other override applies
+        if text.partition("=")[0].strip() == "model":
+            model_source, model_base = f"--set {text}", Path.cwd()
+            sources.add(_apply_override(raw, text), model_source)
     if "model" not in raw:
         raise ConfigError("missing required field", path="model", source=shown)
 
-    model_path = _resolve_model_path(raw["model"], path, shown)
+    model_path = _resolve_model_path(raw["model"], model_base, model_source)
     model_shown = _display(model_path)
     model_raw = _read_toml(model_path)
     _check_partial(ModelFile, model_raw, lambda p: model_shown)
@@ -331,8 +339,29 @@ def load_scenario(
         for leaf in _leaf_paths(quick_raw):
             sources.add(leaf, shown)
     for text in overrides:
-        sources.add(_apply_override(raw, text), f"--set {text}")
+        if text.partition("=")[0].strip() != "model":
+            sources.add(_apply_override(raw, text), f"--set {text}")
     return _validated(raw | {"name": path.stem, "source": str(path)}, sources)
+
+
+def _rerun(raw: dict, shown: str, overrides: Sequence[str], quick: bool) -> Scenario:
+    """A run's own resolved ``config.toml`` (circuit inline, ``name`` and ``source`` of
+    the scenario it came from), with ``overrides``: the same run again."""
+    if quick:
+        raise ConfigError(
+            "a run's config.toml has its [quick] values applied already", source="--quick"
+        )
+    sources = _Sources(shown)
+    for text in overrides:
+        if text.partition("=")[0].strip() == "model":
+            raise ConfigError(
+                "a run's config.toml carries its circuit inline; set circuit keys instead "
+                "(--set circuit.tau_r=...)",
+                path="model",
+                source=f"--set {text}",
+            )
+        sources.add(_apply_override(raw, text), f"--set {text}")
+    return _validated(raw, sources)
 
 
 def parse_quantity(value: Any, dimension: str, *, path: str = "", source: str = "") -> Quantity:

@@ -254,6 +254,10 @@ def _is_multiple(x: Quantity, dt: Quantity) -> bool:
     return round(n) >= 1 and abs(n - round(n)) <= 1e-9 * max(n, 1.0)
 
 
+#: The most units a circuit may have (all layers together).
+MAX_UNITS = 10**8
+
+
 class Scenario(ScenarioFile):
     """A resolved scenario: the scenario file with its model's circuit, ``[quick]`` and
     overrides merged in, its ``name`` (file stem) and ``source`` (file path)."""
@@ -264,11 +268,24 @@ class Scenario(ScenarioFile):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        self._check_units()
         self._check_world_size()
         self._check_timing()
         self._check_monitors()
         self._check_symmetry()
         return self
+
+    def _check_units(self) -> None:
+        """A bound on the circuit's size, checked before anything builds per-unit arrays
+        (the candidate check below builds one permutation per candidate and layer)."""
+        units = sum(layer.to_layout().size for layer in self.circuit.layers)
+        if units > MAX_UNITS:
+            raise invalid(
+                f"the circuit has {units:,} units, more than pcsim's limit of {MAX_UNITS:,} "
+                f"(at about 200 bytes per unit, more than {MAX_UNITS * 200 / 1e9:.0f} GB "
+                "before any synapse)",
+                at="circuit.layers",
+            )
 
     def _check_world_size(self) -> None:
         world, layer0 = self.world, self.circuit.layers[0]
