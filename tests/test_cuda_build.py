@@ -25,7 +25,6 @@ def test_symmetric_circuit_builds_for_cuda_without_gpu(tmp_path):
         proto,
         BackendOptions("cuda_standalone"),
         Setup(prior, SYMMETRY_MONITORS),
-        symmetry=prior,
         build_dir=tmp_path / "build",
     )
     binary = sim.build()
