@@ -86,36 +86,23 @@ def source_commit(package_dir: Path) -> str | None:
     (a package's folder) was imported from; None when it was not imported from the top of
     a git checkout (an installed wheel, even one inside some other repository)."""
     package_dir = Path(package_dir).resolve()
-    try:
-        top = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=package_dir,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    top = _git(package_dir, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != package_dir.parent:
         return None
-    if Path(top).resolve() != package_dir.parent:
-        return None
-    return _git_commit(package_dir)
-
-
-def _git_commit(cwd: Path) -> str | None:
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    commit = _git(package_dir, "rev-parse", "HEAD")
+    dirty = _git(package_dir, "status", "--porcelain", "--untracked-files=no")
+    if commit is None or dirty is None:
         return None
     return commit + ("-dirty" if dirty else "")
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    """The output of ``git ARGS`` in ``cwd``, stripped; None when git fails."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
 
 
 def _jsonable(value):

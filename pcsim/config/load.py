@@ -59,6 +59,21 @@ def _known(kind: str) -> list[str]:
     return sorted({p.stem for folder, _ in _search_path(kind) for p in folder.glob("*.toml")})
 
 
+def _named(kind: str, name: str, **where: str) -> Path:
+    """The file a scenario (``kind`` "scenarios") or model ("models") name reaches, else a
+    `ConfigError` (at ``where``) with the known names."""
+    path = _find(kind, name)
+    if path is None:
+        known = _known(kind)
+        raise ConfigError(
+            f"unknown {kind[:-1]} '{name}'{did_you_mean(name, known)}; known {kind}: "
+            f"{', '.join(known) or '(none)'} (looked in ./{kind}, then the {kind} shipped "
+            "with pcsim)",
+            **where,
+        )
+    return path
+
+
 # --------------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------------
@@ -125,14 +140,7 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
         if not path.is_file():
             raise ConfigError("no such scenario file", source=text)
         return path
-    path = _find("scenarios", text)
-    if path is not None:
-        return path
-    known = _known("scenarios")
-    raise ConfigError(
-        f"unknown scenario '{text}'{did_you_mean(text, known)}; "
-        f"known scenarios: {', '.join(known) or '(none)'} (looked in {LOOKUP_ORDER})"
-    )
+    return _named("scenarios", text)
 
 
 def _resolve_model_path(model: str, base: Path, source: str) -> Path:
@@ -140,16 +148,7 @@ def _resolve_model_path(model: str, base: Path, source: str) -> Path:
     models), or a path relative to ``base`` (the scenario file's folder; the current
     directory for ``--set model=...``)."""
     if not _looks_like_path(model):
-        path = _find("models", model)
-        if path is not None:
-            return path
-        known = _known("models")
-        raise ConfigError(
-            f"unknown model '{model}'{did_you_mean(model, known)}; "
-            f"known models: {', '.join(known) or '(none)'}",
-            path="model",
-            source=source,
-        )
+        return _named("models", model, path="model", source=source)
     path = Path(model)
     if not path.is_absolute():
         path = base / path
