@@ -150,11 +150,21 @@ def sigterm_interrupts() -> Iterator[None]:
 @contextmanager
 def brian2_log(out_dir: Path) -> Iterator[None]:
     """Brian2's log of a run goes to ``out_dir/brian2.log`` (warnings included), not to
-    the console, and Brian2 leaves no debug log or script copy in the temporary folder."""
-    from brian2.utils.logger import BrianLogger
+    the console, the compiler's output to ``out_dir/compiler_stdout.log`` and
+    ``compiler_stderr.log`` (Brian2 prints them on the console when compilation fails),
+    and Brian2 leaves no debug log, script copy or output file in the temporary folder."""
+    from brian2.utils.logger import BrianLogger, std_silent
 
     logger = logging.getLogger("brian2")
     _drop_temporary_files(BrianLogger, logger)
+    for stream in ("stdout", "stderr"):  # where Brian2's std_silent keeps the compiler output
+        old = getattr(std_silent, f"dest_{stream}")
+        if old is not None:
+            old.close()
+            Path(getattr(std_silent, f"dest_fname_{stream}")).unlink(missing_ok=True)
+        name = str(Path(out_dir) / f"compiler_{stream}.log")
+        setattr(std_silent, f"dest_fname_{stream}", name)
+        setattr(std_silent, f"dest_{stream}", open(name, "w"))  # noqa: SIM115 (closed below)
     handler = logging.FileHandler(Path(out_dir) / "brian2.log", encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
@@ -170,6 +180,9 @@ def brian2_log(out_dir: Path) -> Iterator[None]:
         handler.close()
         if console:
             console.setLevel(level)
+        for stream in ("stdout", "stderr"):
+            getattr(std_silent, f"dest_{stream}").close()
+            setattr(std_silent, f"dest_{stream}", None)
 
 
 def _drop_temporary_files(brian_logger, logger: logging.Logger) -> None:
