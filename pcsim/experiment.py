@@ -66,7 +66,7 @@ def development_from_config(cfg: dict) -> Development:
     )
 
 
-def run_info(cfg: dict, dev: Development) -> dict:
+def run_info(cfg: dict, dev: Development, command: str | None = None) -> dict:
     return {
         "status": "running",
         "scenario": cfg["name"],
@@ -82,15 +82,18 @@ def run_info(cfg: dict, dev: Development) -> dict:
             "python": platform.python_version(),
         },
         "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
-        "command": " ".join(sys.argv),
+        "command": command or " ".join(sys.argv),
         "synapses": dev.spec.synapse_count(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "timings_s": {},
     }
 
 
-def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
+def run_scenario(
+    cfg: dict, out_dir: Path, *, report: bool = True, command: str | None = None
+) -> dict:
     """Run the scenario ``cfg`` into ``out_dir`` (existing and empty); returns the metrics.
+    run.json records ``command`` (default: this process's command line).
 
     On any failure (divergence, Ctrl-C, ...) run.json records it, files already written
     stay, and the exception propagates.
@@ -98,7 +101,7 @@ def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
     out_dir = Path(out_dir)
     results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
     dev = development_from_config(cfg)
-    info = run_info(cfg, dev)
+    info = run_info(cfg, dev, command)
     results.write_json(out_dir / "run.json", info)
     plan = dev.plan()
 
@@ -107,6 +110,8 @@ def run_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> dict:
             "compile": result.compile_seconds,
             "simulate": result.simulate_seconds,
         }
+        if result.build is not None:  # the condition that built the standalone binary
+            info["build"] = {"key": result.build.key, "compiled": result.build.compiled}
         save_traces(out_dir / f"traces_{condition}.npz", dev.spec, plan, result)
         results.write_json(out_dir / "run.json", info)
 
