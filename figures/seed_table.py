@@ -28,6 +28,18 @@ ROWS = (
 )  # fmt: skip
 
 
+def invariance_rows(metrics: dict) -> tuple:
+    """One row per invariant layer: its invariance index, averaged over the generators."""
+    return tuple(
+        (f"invariance index {layer}", lambda m, layer=layer: mean_of(m["invariance_index"][layer]))
+        for layer in metrics.get("invariance_index", {})
+    )
+
+
+def mean_of(values: dict[str, float]) -> float:
+    return statistics.mean(values.values())
+
+
 def stats(values: list[float]) -> str:
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{statistics.mean(values):.4g} ± {sd:.2g}"
@@ -54,7 +66,7 @@ def main() -> None:
     print(f"{args.scenario}: seeds {args.seeds}{' (quick)' if args.quick else ''}, mean ± sd\n")
     print("| metric | with prior | baseline (prior off) |")
     print("|---|---|---|")
-    for name, get in ROWS:
+    for name, get in ROWS + invariance_rows(runs[0]):
         prior = [get(m) for m in runs]
         base = [get(m["baseline"]) for m in runs]
         print(f"| {name} | {stats(prior)} | {stats(base)} |")

@@ -6,7 +6,9 @@ standalone devices ``cpp_standalone`` (C++/OpenMP) and ``cuda_standalone`` (Bria
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ import numpy as np
 from brian2 import prefs
 from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-from pcsim.errors import BackendError
+from pcsim.errors import BackendError, Interrupted
 
 RUNTIME_TARGETS = ("numpy", "cython")
 STANDALONE_DEVICES = ("cpp_standalone", "cuda_standalone")
@@ -148,11 +150,32 @@ def generate_project(directory: Path, options: BackendOptions) -> None:
     brian2.get_device().build(directory=str(directory), compile=False, run=False)
 
 
-def compile_project(directory: Path, *, report: bool) -> None:
+def compile_project(directory: Path) -> None:
     """Compile the project that `generate_project` wrote into ``directory``; the binary is
-    ``directory / "main"``. Compiler output is shown with ``report`` or on failure."""
+    ``directory / "main"`` (the compiler's output is shown when it fails)."""
     compiler, _ = get_compiler_and_args()
-    brian2.get_device().compile_source(str(directory), compiler, report, False)
+    try:
+        brian2.get_device().compile_source(str(directory), compiler, False, False)
+    except RuntimeError as error:
+        raise _interrupted_compilation(error) or error from None
+
+
+def _interrupted_compilation(error: RuntimeError) -> Interrupted | None:
+    """An `Interrupted` when Brian2's "Project compilation failed (error code: N)" means
+    that ``make`` was killed by SIGINT (Ctrl-C; the wait status N carries the signal in
+    its low bits), else None. Brian2 runs ``make`` through ``os.system``, which ignores
+    SIGINT in the calling process, so the status is the only trace of the Ctrl-C."""
+    match = re.search(r"compilation failed \(error code: (\d+)\)", str(error))
+    if match and int(match[1]) & 0x7F == signal.SIGINT:
+        return Interrupted("SIGINT", phase="compilation")
+    return None
+
+
+def completed_fraction() -> float:
+    """The fraction of its simulated time that the last standalone run completed (below
+    1 when the binary stopped early: Brian2's binaries stop at the end of the current
+    step on SIGINT and save what they have)."""
+    return float(getattr(brian2.get_device(), "_last_run_completed_fraction", 1.0))
 
 
 def gpu_available() -> bool:

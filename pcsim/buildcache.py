@@ -171,14 +171,14 @@ def build(directory: Path, options: BackendOptions, *, report: bool) -> Build:
     key = generate(directory, options)
     root = cache_root()
     if root is None:
-        backends.compile_project(directory, report=report)
+        backends.compile_project(directory)
         return Build(None, True, time.perf_counter() - start)
     entry = root / key
     compiled = False
     if not entry.is_dir():
         with _key_lock(root, key):
             if not entry.is_dir():  # nobody published it while we waited
-                backends.compile_project(directory, report=report)
+                backends.compile_project(directory)
                 _publish(directory, entry, time.perf_counter() - start)
                 compiled = True
     if not compiled:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import brian2
 import numpy as np
@@ -19,6 +20,9 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 from scipy.spatial import cKDTree
 
 from pcsim.layouts import Layout
+
+if TYPE_CHECKING:  # the schema imports NONLINEARITIES from here
+    from pcsim.config.schema import Circuit
 
 NONLINEARITIES = ("identity", "rectified", "tanh")
 CONNECTIVITIES = ("dense", "local")
@@ -133,29 +137,27 @@ class CircuitSpec:
         return weights
 
 
-def circuit_from_config(cfg: dict) -> CircuitSpec:
+def circuit_from_config(circuit: Circuit) -> CircuitSpec:
     """Build a `CircuitSpec` from the validated ``[circuit]`` table of a scenario."""
-    layers = []
-    for layer in cfg["layers"]:
-        layout = Layout(layer["layout"], tuple(layer["shape"]), layer.get("channels", 1))
-        layers.append(
-            LayerSpec(
-                layout=layout,
-                precision=float(layer.get("precision", 1.0)),
-                connectivity=layer.get("connectivity") or "dense",
-                rf_radius=layer.get("rf_radius"),
-                invariant=bool(layer.get("invariant", False)),
-            )
+    layers = tuple(
+        LayerSpec(
+            layout=layer.to_layout(),
+            precision=layer.precision,
+            connectivity=layer.connectivity or "dense",
+            rf_radius=layer.rf_radius,
+            invariant=layer.invariant,
         )
+        for layer in circuit.layers
+    )
     return CircuitSpec(
-        layers=tuple(layers),
-        tau_r=cfg["tau_r"],
-        eta=cfg["eta"],
-        eta_decay=cfg.get("eta_decay", 0 * brian2.Hz),
-        alpha=float(cfg.get("alpha", 0.0)),
-        nonlinearity=cfg.get("nonlinearity", "tanh"),
-        learning=bool(cfg.get("learning", True)),
-        init_weight_scale=float(cfg.get("init_weight_scale", 0.1)),
+        layers=layers,
+        tau_r=circuit.tau_r,
+        eta=circuit.eta,
+        eta_decay=circuit.eta_decay,
+        alpha=circuit.alpha,
+        nonlinearity=circuit.nonlinearity,
+        learning=circuit.learning,
+        init_weight_scale=circuit.init_weight_scale,
     )
 
 

@@ -27,7 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pcsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the scenarios, one line each")
+    sub.add_parser(
+        "list",
+        help="list the scenarios, one line each, with where each comes from",
+        description="List the scenarios a name can reach. A scenario name is looked up in "
+        f"{config.LOOKUP_ORDER}; the first match wins. A path to a .toml file is used as "
+        "it is.",
+    )
     run = sub.add_parser("run", help="run a scenario and write a results directory")
     run.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
     run.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
@@ -115,9 +121,9 @@ def add_sweep_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list() -> int:
     scenarios = config.list_scenarios()
-    width = max((len(name) for name, _ in scenarios), default=0)
-    for name, description in scenarios:
-        print(f"{name:<{width}}  {description}")
+    width = max((len(name) for name, _, _ in scenarios), default=0)
+    for name, description, where in scenarios:
+        print(f"{name:<{width}}  {description} ({where})")
     return 0
 
 
@@ -138,19 +144,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     cfg = config.load_scenario(args.scenario, overrides=overrides, quick=args.quick)
-    out = output_directory(args.out, cfg["name"])
+    out = output_directory(args.out, cfg.name)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     if args.build_only:
-        if cfg["backend"] not in STANDALONE_DEVICES:
+        if cfg.backend not in STANDALONE_DEVICES:
             raise ConfigError(
-                f"--build-only needs a standalone backend, not '{cfg['backend']}'",
+                f"--build-only needs a standalone backend, not '{cfg.backend}'",
                 source="--build-only",
             )
-        say(f"pcsim: building '{cfg['name']}' for {cfg['backend']} in {out / 'build'}")
+        say(f"pcsim: building '{cfg.name}' for {cfg.backend} in {out / 'build'}")
         binary = experiment.build_scenario(cfg, out, report=not args.quiet)
         say(f"pcsim: built {binary}")
         return 0
-    say(f"pcsim: running '{cfg['name']}' on {cfg['backend']} (seed {cfg['seed']}) -> {out}")
+    say(f"pcsim: running '{cfg.name}' on {cfg.backend} (seed {cfg.seed}) -> {out}")
     start = time.perf_counter()
     metrics = experiment.run_scenario(cfg, out, report=not args.quiet)
     info = json.loads((out / "run.json").read_text())

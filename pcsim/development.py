@@ -20,6 +20,7 @@ from brian2 import ms
 from pcsim import analysis
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
+from pcsim.errors import Interrupted
 from pcsim.groups import transformation
 from pcsim.network import Protocol, Setup
 from pcsim.plan import Plan
@@ -169,7 +170,11 @@ class Development:
                 lam=0.0 if off else None,
                 coupling=0 * brian2.Hz if off else None,
             )
-            results[condition] = sim.run(inputs)
+            try:
+                results[condition] = sim.run(inputs)
+            except Interrupted as interruption:
+                interruption.condition = condition
+                raise
             if on_result:
                 on_result(condition, results[condition])
             results[condition].raise_if_diverged(self.divergence_bound)

@@ -18,59 +18,56 @@ import numpy as np
 from pcsim import __version__, config, plots, results
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, circuit_from_config
+from pcsim.config import Scenario
 from pcsim.development import Development, Outcome
 from pcsim.errors import PcsimError
 from pcsim.plan import Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
-from pcsim.worlds import make_world
 
 
-def development_from_config(cfg: dict) -> Development:
+def development_from_config(cfg: Scenario) -> Development:
     """The `Development` a validated scenario config describes."""
-    spec = circuit_from_config(cfg["circuit"])
-    sim = cfg["simulation"]
+    spec = circuit_from_config(cfg.circuit)
+    sim, sym, probe = cfg.simulation, cfg.symmetry, cfg.probe
     symmetry = None
-    sym = cfg.get("symmetry")
     if sym:
-        names, actions = candidate_actions(spec, sym["candidates"])
+        names, actions = candidate_actions(spec, [c.spec() for c in sym.candidates])
         symmetry = SymmetrySpec(
             names,
             actions,
-            lam=sym["lam"],
-            beta=sym["beta"],
-            theta=sym["theta"],
-            tau_dev=sym["tau_dev"],
-            evidence_weights=tuple(sym["evidence_weights"]),
-            pi_min=sym["pi_min"],
-            weight_coupling=sym["weight_coupling"],
+            lam=sym.lam,
+            beta=sym.beta,
+            theta=sym.theta,
+            tau_dev=sym.tau_dev,
+            evidence_weights=tuple(sym.evidence_weights),
+            pi_min=sym.pi_min,
+            weight_coupling=sym.weight_coupling,
         )
-    probe = cfg["probe"]
-    novel = probe.get("novel_centres")
     return Development(
         spec=spec,
-        world=make_world(cfg["world"]),
-        train_frames=cfg["training"]["frames"],
-        probe_frames=probe["frames"],
-        frame_duration=cfg["world"]["frame_duration"],
-        dt=sim["dt"],
+        world=cfg.world,
+        train_frames=cfg.training.frames,
+        probe_frames=probe.frames,
+        frame_duration=cfg.world.frame_duration,
+        dt=sim.dt,
         symmetry=symmetry,
-        checkpoints=sym["checkpoints"] if sym else 0,
-        probe_stimuli=sym["probe_stimuli"] if sym else 8,
-        novel_centres=tuple(novel) if novel else None,
-        options=BackendOptions(cfg["backend"], sim["threads"], sim["float_dtype"]),
-        monitors=tuple(cfg["monitors"]["variables"]),
-        interval=cfg["monitors"].get("interval"),
-        divergence_bound=float(sim["divergence_bound"]),
-        seed=cfg["seed"],
+        checkpoints=sym.checkpoints if sym else 0,
+        probe_stimuli=sym.probe_stimuli if sym else 8,
+        novel_centres=probe.novel_centres,
+        options=BackendOptions(cfg.backend, sim.threads, sim.float_dtype),
+        monitors=tuple(cfg.monitors.variables),
+        interval=cfg.monitors.interval,
+        divergence_bound=sim.divergence_bound,
+        seed=cfg.seed,
     )
 
 
-def run_info(cfg: dict, dev: Development, command: str | None = None) -> dict:
+def run_info(cfg: Scenario, dev: Development, command: str | None = None) -> dict:
     return {
         "status": "running",
-        "scenario": cfg["name"],
-        "seed": cfg["seed"],
+        "scenario": cfg.name,
+        "seed": cfg.seed,
         "backend": dev.options.name,
         "threads": dev.options.threads,
         "float_dtype": dev.options.float_dtype,
@@ -82,6 +79,7 @@ def run_info(cfg: dict, dev: Development, command: str | None = None) -> dict:
             "python": platform.python_version(),
         },
         "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
+        "pcsim_location": str(Path(__file__).resolve().parent),
         "command": command or " ".join(sys.argv),
         "synapses": dev.spec.synapse_count(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -90,7 +88,7 @@ def run_info(cfg: dict, dev: Development, command: str | None = None) -> dict:
 
 
 def run_scenario(
-    cfg: dict, out_dir: Path, *, report: bool = True, command: str | None = None
+    cfg: Scenario, out_dir: Path, *, report: bool = True, command: str | None = None
 ) -> dict:
     """Run the scenario ``cfg`` into ``out_dir`` (existing and empty); returns the metrics.
     run.json records ``command`` (default: this process's command line).
@@ -130,7 +128,7 @@ def run_scenario(
     return outcome.metrics
 
 
-def build_scenario(cfg: dict, out_dir: Path, *, report: bool = True) -> Path:
+def build_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> Path:
     """Generate and compile the scenario's standalone project into ``out_dir/build``
     without running it; writes config.toml and run.json; returns the binary's path."""
     out_dir = Path(out_dir)

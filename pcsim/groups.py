@@ -24,7 +24,6 @@ indexed ``unit = position * channels + channel`` with ``position = row * W + col
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache, cached_property
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from pcsim.errors import did_you_mean
 from pcsim.layouts import Layout
 
 __all__ = [
@@ -664,11 +664,10 @@ def _check_spec(spec: Mapping[str, Any]) -> str:
         )
     for key in spec:
         if key != "kind" and key not in SPEC_KINDS[kind]:
-            hint = difflib.get_close_matches(key, SPEC_KINDS[kind], n=1)
-            tip = f"; did you mean '{hint[0]}'?" if hint else ""
             allowed = ", ".join(SPEC_KINDS[kind]) or "none"
             raise ValueError(
-                f"unknown key '{key}' in {kind} spec {dict(spec)} (allowed: {allowed}){tip}"
+                f"unknown key '{key}'{did_you_mean(key, SPEC_KINDS[kind])} in {kind} spec "
+                f"{dict(spec)} (allowed: {allowed})"
             )
     if kind == "random" and "seed" not in spec:
         raise ValueError(f"a random transformation needs a 'seed': {dict(spec)}")

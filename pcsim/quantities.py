@@ -2,17 +2,24 @@
 
 Only the units in ``UNITS`` are accepted, each taken from a brian2 unit object; nothing is
 evaluated. To allow a new dimension add one line to ``DIMENSIONS`` (and its units to ``UNITS``).
+In a pydantic model a quantity field reads ``Annotated[Quantity, Dimensioned("time", gt=0)]``.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import brian2
 import brian2.units as _b2units
 from brian2.units.fundamentalunits import Quantity, Unit
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
+
+from pcsim.errors import show
 
 # Whitelist: the unit names a config file may use, each a brian2 unit object.
 UNITS: dict[str, Unit] = {
@@ -46,8 +53,10 @@ DIMENSIONS: dict[str, Dimension] = {
     "rate": Dimension("rate", brian2.Hz, "0.5 Hz", ("kHz", "Hz")),
 }
 
+# A number (also "nan" and "inf", which are then refused as not finite) and a unit name.
 _QUANTITY_RE = re.compile(
-    r"^\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>[A-Za-z_]\w*)?\s*$"
+    r"^\s*(?P<num>[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf(?:inity)?)\b))"
+    r"\s*(?P<unit>[A-Za-z_]\w*)?\s*$"
 )
 
 
@@ -57,14 +66,6 @@ class QuantityError(ValueError):
     def __init__(self, problem: str):
         self.problem = problem
         super().__init__(problem)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _unit_dimension_name(unit: Unit | Quantity) -> str:
@@ -91,35 +92,35 @@ def parse(value: object, dimension: str) -> Quantity:
             raise QuantityError(f"{_expected(dim)}, got {q} (a {_unit_dimension_name(q)})")
     else:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise QuantityError(f"{_expected(dim)}, got {_show(value)}")
+            raise QuantityError(f"{_expected(dim)}, got {show(value)}")
         if isinstance(value, (int, float)):
-            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {_show(value)}')
+            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {show(value)}')
         m = _QUANTITY_RE.match(value)
         if m is None:
             raise QuantityError(
-                f'must be a number followed by a unit, e.g. "{dim.example}", got {_show(value)}'
+                f'must be a number followed by a unit, e.g. "{dim.example}", got {show(value)}'
             )
         number, unit_name = float(m["num"]), m["unit"]
         if unit_name is None:
-            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {_show(value)}')
+            raise QuantityError(f'needs a unit, e.g. "{dim.example}", got {show(value)}')
         unit = UNITS.get(unit_name)
         if unit is None:
             other = getattr(_b2units, unit_name, None) if unit_name in _b2units.__all__ else None
             if isinstance(other, Unit) and other.dim != dim.unit.dim:
                 raise QuantityError(
-                    f"{_expected(dim)}, got {_show(value)} (a {_unit_dimension_name(other)})"
+                    f"{_expected(dim)}, got {show(value)} (a {_unit_dimension_name(other)})"
                 )
             allowed = ", ".join(UNITS)
             raise QuantityError(
-                f"unknown unit '{unit_name}' in {_show(value)}; allowed units: {allowed}"
+                f"unknown unit '{unit_name}' in {show(value)}; allowed units: {allowed}"
             )
         if unit.dim != dim.unit.dim:
             raise QuantityError(
-                f"{_expected(dim)}, got {_show(value)} (a {_unit_dimension_name(unit)})"
+                f"{_expected(dim)}, got {show(value)} (a {_unit_dimension_name(unit)})"
             )
         q = number * unit
     if not math.isfinite(float(q)):
-        raise QuantityError(f"must be finite, got {_show(value)}")
+        raise QuantityError(f"must be finite, got {show(value)}")
     return q
 
 
@@ -150,3 +151,37 @@ def format_quantity(q: Quantity, dimension: str | None = None) -> str:
         if float(text) * scale == v:
             return f"{text} {name}"
     return f"{v!r} {[n for n, u in UNITS.items() if float(u) == 1.0 and u.dim == dim.unit.dim][0]}"
+
+
+@dataclass(frozen=True)
+class Dimensioned:
+    """Pydantic metadata of a quantity field: its ``dimension`` (a name in DIMENSIONS) and
+    optional bounds ``gt``/``ge`` in SI units. Validates with `parse` (the field takes a
+    string such as "10 ms" or a Quantity) and serialises with `format_quantity`."""
+
+    dimension: str
+    gt: float | None = None
+    ge: float | None = None
+
+    def validate(self, value: object) -> Quantity:
+        """The parsed quantity; raises PydanticCustomError with the parser's message."""
+        try:
+            q = parse(value, self.dimension)
+        except QuantityError as e:
+            raise PydanticCustomError("quantity", "{problem}", {"problem": e.problem}) from None
+        for op, bound, holds in ((">", self.gt, operator.gt), (">=", self.ge, operator.ge)):
+            if bound is not None and not holds(float(q), bound):
+                raise PydanticCustomError(
+                    "quantity", "{problem}", {"problem": f"must be {op} {bound:g}, got {q}"}
+                )
+        return q
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            self.validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda q: format_quantity(q, self.dimension), when_used="json"
+            ),
+        )

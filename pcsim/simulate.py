@@ -20,7 +20,7 @@ from brian2 import second
 from pcsim import backends, buildcache, equations
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
-from pcsim.errors import BackendError, DivergenceError
+from pcsim.errors import BackendError, DivergenceError, Interrupted
 from pcsim.network import DEFAULT_SETUP, CircuitNetwork, Protocol, Setup, build_network
 
 
@@ -189,6 +189,7 @@ class Simulator:
             start = time.perf_counter()
             circuit.network.run(self.protocol.duration, report="text" if self.report else None)
             simulated = time.perf_counter() - start
+            self._raise_if_stopped(float(circuit.network.t / self.protocol.duration))
             return self._collect(circuit, compiled, simulated)
         if self.options.name == "cuda_standalone" and not backends.gpu_available():
             raise BackendError(
@@ -202,9 +203,19 @@ class Simulator:
             build = buildcache.build(self.build_dir, self.options, report=self.report)
             self._compiled = True
         simulated = backends.rerun(self.build_dir, run_args, report=self.report)
+        self._raise_if_stopped(backends.completed_fraction())
         result = self._collect(self._circuit, build.seconds if build else 0.0, simulated)
         result.build = build
         return result
+
+    def _raise_if_stopped(self, fraction: float) -> None:
+        """Brian2 turns a first Ctrl-C into a stop at the end of the current step and
+        returns normally: a run that stopped short is an interruption, not a result."""
+        duration = float(self.protocol.duration / second)
+        if fraction < 1.0 - 0.5 / self.protocol.n_steps:
+            raise Interrupted(
+                "SIGINT", phase="simulation", reached=fraction * duration, duration=duration
+            )
 
     def _collect(self, circuit: CircuitNetwork, compiled: float, simulated: float) -> Result:
         times = np.arange(0, self.protocol.n_steps, self.protocol.steps_per_sample)

@@ -1,5 +1,5 @@
 """The symmetry prior as data: candidate transformations and their actions on each layer
-(DESIGN.md section 2). Building the Brian2 objects is `pcsim.network`'s job.
+(docs/model.md#2-the-symmetry-prior). Building the Brian2 objects is `pcsim.network`'s job.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import brian2
 import numpy as np
 
 from pcsim.circuit import CircuitSpec
-from pcsim.groups import Perm, rescale_spec, transformation
+from pcsim.groups import Perm, transformation_at
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ class SymmetrySpec:
     def partners(self, spec: CircuitSpec, l: int) -> np.ndarray:
         """(K, S_l) synapse indices: the partner of synapse s of W_l under candidate k,
         i.e. the synapse whose weight P_k W_l rho_l(t_k)^T puts at s; a synapse without a
-        partner (the connectivity is not invariant under t_k) is its own partner."""
+        partner (the connectivity is not invariant under t_k) is its own partner. An
+        invariant layer's units stay put (the trivial representation): with layer l
+        invariant, only a synapse's unit below moves."""
         pre, post = spec.connections(l)
         n_post = spec.sizes[l - 1]
         keys = pre * n_post + post  # ascending: synapses are sorted by pre, then post
@@ -95,16 +97,20 @@ def candidate_actions(
 ) -> tuple[tuple[str, ...], tuple[tuple[np.ndarray, ...], ...]]:
     """Names and per-layer actions of candidate transformation specs (``{"name": ...,
     "kind": ...}`` tables of a scenario), each defined on the sensory layout and carried to
-    every layer's layout (positions moved alike; channel maps as the spec says; the
-    identity on invariant layers)."""
+    every layer's layout (positions moved alike; channel maps as the spec says). On an
+    invariant layer every candidate is the identity (the trivial representation), whatever
+    that layer's layout and size; the sensory layer defines the candidates and cannot be
+    invariant (ValueError)."""
     sensory = spec.layers[0].layout
+    if spec.layers[0].invariant:
+        raise ValueError("layer 0 (sensory) defines the candidates and cannot be invariant")
     names = tuple(c["name"] for c in candidates)
     actions = []
     for layer in spec.layers:
         perms: list[Perm] = []
         for candidate in candidates:
             table = {k: v for k, v in candidate.items() if k != "name"}
-            perms.append(transformation(layer.layout, rescale_spec(table, sensory, layer.layout)))
+            perms.append(transformation_at(table, sensory, layer.layout, invariant=layer.invariant))
         actions.append(tuple(np.asarray(p.array) for p in perms))
     return names, tuple(actions)
 

@@ -1,22 +1,26 @@
 """Stimulus environments ("worlds") that show the circuit short transformed sequences.
 
 A world makes frames: each frame is either the previous (clean) frame moved by one of
-the world's own transformations, or an independent new scene (DESIGN section 2,
-"Transitions"). Everything is generated in NumPy from a ``numpy.random.Generator`` so
-that every backend sees identical inputs (DESIGN section 5, "Randomness"). No Brian2
-here.
+the world's own transformations, or an independent new scene. Everything is generated in
+NumPy from a ``numpy.random.Generator`` so that every backend sees identical inputs
+(docs/model.md#4-worlds). No Brian2 here.
 
-The ring world is an orientation hypercolumn (DESIGN section 4, "ring"): ``channels``
-units on a ring, stimuli are sums of von Mises bumps, and the world rotates them by
-whole channels. Channel ``i`` sits at angle ``2 * pi * i / channels`` on the ring; a
-rotation by step ``s`` is ``np.roll(frame, s)``, which matches
+The ring world is an orientation hypercolumn: ``channels`` units on a ring, stimuli are
+sums of von Mises bumps, and the world rotates them by whole channels. Channel ``i`` sits
+at angle ``2 * pi * i / channels`` on the ring; a rotation by step ``s`` is
+``np.roll(frame, s)``, which matches
 ``pcsim.groups.ring_rotation(Layout("ring", (channels,)), s)``.
 
-The torus world is a retinotopic sheet (DESIGN section 4, "torus"): an H x W image on a
-torus (one unit per pixel, unit index ``row * W + col`` as in ``pcsim.layouts``), stimuli
-are sums of oriented bars, and the world translates them by whole pixels. A step
-``(dy, dx)`` is ``np.roll(img.reshape(H, W), (dy, dx), axis=(0, 1)).ravel()``, which matches
+The torus world is a retinotopic sheet: an H x W image on a torus (one unit per pixel,
+unit index ``row * W + col`` as in ``pcsim.layouts``), stimuli are sums of oriented bars,
+and the world translates them by whole pixels. A step ``(dy, dx)`` is
+``np.roll(img.reshape(H, W), (dy, dx), axis=(0, 1)).ravel()``, which matches
 ``pcsim.groups.transformation(Layout("torus", (H, W)), {"kind": "shift", "by": [dy, dx]})``.
+
+A world is a frozen pydantic model (`pcsim.validation.Table`): its fields and their limits
+are stated once, here, and a scenario's ``[world]`` table is validated by the same model
+(`pcsim.config.schema`). Invalid arguments raise pydantic's ``ValidationError`` (a
+``ValueError``) naming the field.
 
 Every world offers the same interface: ``scene(rng)``, ``sequence(n_frames, rng)``,
 ``heldout(n_frames, rng, centres=None)``, ``layout()`` (the sensory ``Layout``),
@@ -26,17 +30,26 @@ Every world offers the same interface: ``scene(rng)``, ``sequence(n_frames, rng)
 
 from __future__ import annotations
 
-import difflib
-import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import (
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from pcsim.errors import ConfigError
+from pcsim.errors import show
 from pcsim.layouts import Layout
+from pcsim.validation import Count, Table, invalid, pair
 
-__all__ = ["FrameSequence", "RingWorld", "TorusWorld", "WORLD_KINDS", "make_world"]
+__all__ = ["FrameSequence", "RingWorld", "TorusWorld", "World"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,73 +102,74 @@ class FrameSequence:
         return self.x - self.clean
 
 
-def _pair(value: Any, name: str) -> tuple:
-    try:
-        pair = tuple(value)
-    except TypeError:
-        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}") from None
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}")
-    return pair
+# [min, max] objects per scene, drawn uniformly (inclusive)
+Counts = pair(Count, "<=")
+Fraction = Annotated[float, Field(ge=0, le=1)]
+# [lo, hi] fractions of the world's extent (ring, or torus width) where new scenes centre
+Fractions = pair(Fraction, "<")
 
 
-@dataclass(frozen=True)
-class RingWorld:
+class World(Table):
+    """The fields every world has (see `RingWorld` and `TorusWorld`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    contrast: pair(PositiveFloat, "<=") = (0.5, 1.0)
+    noise_sd: NonNegativeFloat = 0.05
+    p_new_scene: Fraction = 0.2
+    centres: Fractions = (0.0, 1.0)
+
+    @model_validator(mode="after")
+    def _steps_or_only_new_scenes(self) -> World:
+        """Each world declares its ``steps``; without any, every frame is a new scene."""
+        if not self.steps and self.p_new_scene < 1.0:
+            raise invalid(
+                "is empty, so p_new_scene must be 1 (only new scenes), "
+                f"got p_new_scene = {self.p_new_scene}",
+                at="steps",
+            )
+        return self
+
+
+class RingWorld(World):
     """Von Mises bumps on a ring of ``channels`` units that rotate between frames.
 
     Attributes:
-        channels: number of ring channels (>= 2).
+        channels: number of ring channels (>= 3).
         steps: the rotations (in channels) the world applies between frames; each
-            nonzero modulo ``channels``. Chosen uniformly at each transition.
+            nonzero modulo ``channels``; empty only with ``p_new_scene = 1``. Chosen
+            uniformly at each transition.
         bumps: (min, max) number of bumps in a new scene, drawn uniformly (inclusive).
         kappa: von Mises concentration (> 0).
-        contrast: (lo, hi), bump amplitudes drawn uniformly in [lo, hi].
+        contrast: (lo, hi), bump amplitudes drawn uniformly in [lo, hi] (0 < lo <= hi).
         noise_sd: s.d. of i.i.d. Gaussian noise added per channel and frame, after
             rotation (noise is not rotated with the scene).
         p_new_scene: probability that a frame (after the first) is a new scene instead
             of a rotated copy of the previous one.
-        centres: (lo, hi) fractions of the ring; new scenes put bump centres uniformly
-            at continuous positions in ``[lo * channels, hi * channels)``.
+        centres: (lo, hi) fractions of the ring (0 <= lo < hi <= 1); new scenes put bump
+            centres uniformly at continuous positions in ``[lo * channels, hi * channels)``.
 
     A bump centred at ``c`` (in channels) with amplitude ``a`` gives
     ``a * exp(kappa * (cos(2 * pi * (i - c) / channels) - 1))`` on channel ``i``, so
     its peak value is ``a``; several bumps add.
     """
 
-    channels: int
-    steps: tuple[int, ...] = (1, -1)
-    bumps: tuple[int, int] = (1, 2)
-    kappa: float = 4.0
-    contrast: tuple[float, float] = (0.5, 1.0)
-    noise_sd: float = 0.05
-    p_new_scene: float = 0.2
-    centres: tuple[float, float] = (0.0, 1.0)
-    _angles: np.ndarray = field(init=False, repr=False, compare=False)
+    kind: Literal["ring"] = "ring"
+    channels: Annotated[int, Field(ge=3)]
+    steps: Annotated[tuple[int, ...], Strict(False)] = (1, -1)
+    bumps: Counts = (1, 2)
+    kappa: PositiveFloat = 4.0
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        if isinstance(self.channels, bool) or not isinstance(self.channels, int | np.integer):
-            raise ValueError(f"channels must be an integer, got {self.channels!r}")
-        if self.channels < 2:
-            raise ValueError(f"channels must be >= 2, got {self.channels}")
-        set_(self, "channels", int(self.channels))
-        try:
-            steps = tuple(int(s) for s in self.steps)
-        except (TypeError, ValueError):
-            raise ValueError(f"steps must be a sequence of integers, got {self.steps!r}") from None
-        bad = [s for s in steps if s % self.channels == 0]
-        if bad:
-            raise ValueError(
-                f"steps must be nonzero modulo channels={self.channels} (0 marks a new "
-                f"scene), got {bad}"
-            )
-        set_(self, "steps", steps)
-        set_(self, "bumps", _count_pair(self.bumps, "bumps"))
-        if not (math.isfinite(self.kappa) and self.kappa > 0):
-            raise ValueError(f"kappa must be a positive number, got {self.kappa!r}")
-        set_(self, "kappa", float(self.kappa))
-        _check_scene_statistics(self, steps)
-        set_(self, "_angles", 2.0 * np.pi * np.arange(self.channels) / self.channels)
+    @field_validator("steps")
+    @classmethod
+    def _steps_move(cls, steps: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
+        n = info.data.get("channels")  # absent in a partial table ([quick.world])
+        for i, s in enumerate(steps):
+            if (s % n == 0) if n else (s == 0):
+                modulo = f" modulo channels = {n}" if n else ""
+                raise invalid(f"must be nonzero{modulo} (0 marks a new scene), got {s}", at=str(i))
+        return steps
 
     # -- scenes -----------------------------------------------------------------------
     def render(self, centres: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
@@ -167,7 +181,8 @@ class RingWorld:
                 f"centres and amplitudes must be equal 1-d arrays, "
                 f"got {centres.shape} and {amplitudes.shape}"
             )
-        phase = self._angles[None, :] - 2.0 * np.pi * centres[:, None] / self.channels
+        angles = 2.0 * np.pi * np.arange(self.channels) / self.channels
+        phase = angles[None, :] - 2.0 * np.pi * centres[:, None] / self.channels
         return (amplitudes[:, None] * np.exp(self.kappa * (np.cos(phase) - 1.0))).sum(axis=0)
 
     def draw_scene(
@@ -236,28 +251,27 @@ class RingWorld:
         return _independent(self, n_frames, rng, centres)
 
 
-@dataclass(frozen=True)
-class TorusWorld:
+class TorusWorld(World):
     """Oriented bars on an H x W torus of pixels that translate between frames.
 
     Attributes:
-        shape: (H, W), rows and columns of the torus (each >= 2).
+        shape: (H, W), rows and columns of the torus (each >= 3).
         steps: the translations ``(dy, dx)`` (rows, columns) the world applies between
-            frames; none may be a no-move (``(0, 0)`` modulo the shape). Chosen uniformly
-            at each transition.
+            frames; none may be a no-move (``(0, 0)`` modulo the shape); empty only with
+            ``p_new_scene = 1``. Chosen uniformly at each transition.
         bars: (min, max) number of bars in a new scene, drawn uniformly (inclusive).
-        orientations: number of bar orientations (>= 1), evenly spaced over 180 degrees:
+        orientations: number of bar orientations (>= 2), evenly spaced over 180 degrees:
             orientation ``o`` has angle ``o * pi / orientations``.
         bar_length: half-length ``L`` of a bar's core, in pixels (> 0).
         bar_width: Gaussian s.d. ``w`` across a bar (and of its fall-off beyond its ends),
             in pixels (> 0).
-        contrast: (lo, hi), bar amplitudes drawn uniformly in [lo, hi].
+        contrast: (lo, hi), bar amplitudes drawn uniformly in [lo, hi] (0 < lo <= hi).
         noise_sd: s.d. of i.i.d. Gaussian noise added per pixel and frame, after the
             translation (noise is not moved with the scene).
         p_new_scene: probability that a frame (after the first) is a new scene instead of
             a translated copy of the previous one.
-        centres: (lo, hi) fractions of the width; new bars get centres with column
-            (x) uniform in ``[lo * W, hi * W)`` and row (y) uniform in ``[0, H)``.
+        centres: (lo, hi) fractions of the width (0 <= lo < hi <= 1); new bars get centres
+            with column (x) uniform in ``[lo * W, hi * W)`` and row (y) uniform in ``[0, H)``.
 
     A bar centred at (cy, cx) (continuous, in pixels) with angle ``phi`` and amplitude
     ``a`` gives pixel (r, c), with torus-wrapped displacements ``dy = r - cy``,
@@ -269,63 +283,26 @@ class TorusWorld:
     Several bars add. ``FrameSequence.step`` holds ``i + 1`` for ``steps[i]``.
     """
 
-    shape: tuple[int, int]
-    steps: tuple[tuple[int, int], ...] = ((0, 1), (1, 0), (0, -1), (-1, 0))
-    bars: tuple[int, int] = (1, 2)
-    orientations: int = 4
-    bar_length: float = 2.5
-    bar_width: float = 0.7
-    contrast: tuple[float, float] = (0.5, 1.0)
-    noise_sd: float = 0.05
-    p_new_scene: float = 0.2
-    centres: tuple[float, float] = (0.0, 1.0)
-    _rows: np.ndarray = field(init=False, repr=False, compare=False)
-    _cols: np.ndarray = field(init=False, repr=False, compare=False)
+    kind: Literal["torus"] = "torus"
+    shape: pair(Annotated[int, Field(ge=3)])
+    steps: Annotated[tuple[pair(int), ...], Strict(False)] = ((0, 1), (1, 0), (0, -1), (-1, 0))
+    bars: Counts = (1, 2)
+    orientations: Annotated[int, Field(ge=2)] = 4
+    bar_length: PositiveFloat = 2.5
+    bar_width: PositiveFloat = 0.7
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        try:
-            shape = tuple(self.shape)
-        except TypeError:
-            shape = ()
-        if (
-            len(shape) != 2
-            or any(isinstance(n, bool) or not isinstance(n, int | np.integer) for n in shape)
-            or min(shape) < 2
-        ):
-            raise ValueError(f"shape must be two integers (H, W), each >= 2, got {self.shape!r}")
-        h, w = int(shape[0]), int(shape[1])
-        set_(self, "shape", (h, w))
-        try:
-            steps = tuple((int(dy), int(dx)) for dy, dx in self.steps)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"steps must be a sequence of integer pairs (dy, dx), got {self.steps!r}"
-            ) from None
-        bad = [st for st in steps if st[0] % h == 0 and st[1] % w == 0]
-        if bad:
-            raise ValueError(
-                f"steps must move the image (not (0, 0) modulo shape={self.shape}), got {bad}"
-            )
-        set_(self, "steps", steps)
-        set_(self, "bars", _count_pair(self.bars, "bars"))
-        o = self.orientations
-        if isinstance(o, bool) or not isinstance(o, int | np.integer) or o < 1:
-            raise ValueError(f"orientations must be a positive integer, got {o!r}")
-        set_(self, "orientations", int(o))
-        for name in ("bar_length", "bar_width"):
-            v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v) and v > 0)
-            ):
-                raise ValueError(f"{name} must be a positive number (pixels), got {v!r}")
-            set_(self, name, float(v))
-        _check_scene_statistics(self, steps)
-        rows, cols = np.divmod(np.arange(h * w), w)
-        set_(self, "_rows", rows.astype(float))
-        set_(self, "_cols", cols.astype(float))
+    @field_validator("steps")
+    @classmethod
+    def _steps_move(
+        cls, steps: tuple[tuple[int, int], ...], info: ValidationInfo
+    ) -> tuple[tuple[int, int], ...]:
+        shape = info.data.get("shape")  # absent in a partial table ([quick.world])
+        for i, (dy, dx) in enumerate(steps):
+            if (dy % shape[0] == 0 and dx % shape[1] == 0) if shape else dy == dx == 0:
+                modulo = f" modulo the shape {show(shape)}" if shape else ""
+                why = "a step must move the image"
+                raise invalid(f"must not be [0, 0]{modulo} ({why}), got {show([dy, dx])}", str(i))
+        return steps
 
     # -- scenes -----------------------------------------------------------------------
     def render(
@@ -347,8 +324,9 @@ class TorusWorld:
                 f"orientations must be indices in range({self.orientations}), got {orient}"
             )
         h, w = self.shape
-        dy = _wrap(self._rows[None, :] - centres[:, :1], h)
-        dx = _wrap(self._cols[None, :] - centres[:, 1:], w)
+        rows, cols = np.divmod(np.arange(h * w), w)
+        dy = _wrap(rows.astype(float)[None, :] - centres[:, :1], h)
+        dx = _wrap(cols.astype(float)[None, :] - centres[:, 1:], w)
         phi = np.mod(orient, self.orientations)[:, None] * np.pi / self.orientations
         cos, sin = np.cos(phi), np.sin(phi)
         d_par = dx * cos - dy * sin
@@ -470,115 +448,16 @@ def _with_noise(
     return FrameSequence(x=clean + noise, clean=clean, step=step)
 
 
-def _count_pair(value: Any, name: str) -> tuple[int, int]:
-    """A validated [min, max] count of objects per scene."""
-    lo, hi = _pair(value, name)
-    if int(lo) != lo or int(hi) != hi or not 1 <= lo <= hi:
-        raise ValueError(f"{name} must be integers with 1 <= min <= max, got {value!r}")
-    return int(lo), int(hi)
-
-
-def _check_scene_statistics(world: Any, steps: tuple) -> None:
-    """Validate and normalise the fields every world shares: contrast, noise_sd,
-    p_new_scene (with the world's validated ``steps``) and centres."""
-    set_ = object.__setattr__
-    lo, hi = _pair(world.contrast, "contrast")
-    if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi):
-        raise ValueError(f"contrast must satisfy 0 <= lo <= hi, got {world.contrast!r}")
-    set_(world, "contrast", (float(lo), float(hi)))
-    if not (math.isfinite(world.noise_sd) and world.noise_sd >= 0):
-        raise ValueError(f"noise_sd must be >= 0, got {world.noise_sd!r}")
-    set_(world, "noise_sd", float(world.noise_sd))
-    if not 0.0 <= world.p_new_scene <= 1.0:
-        raise ValueError(f"p_new_scene must lie in [0, 1], got {world.p_new_scene!r}")
-    set_(world, "p_new_scene", float(world.p_new_scene))
-    if world.p_new_scene < 1.0 and not steps:
-        raise ValueError("steps is empty, so p_new_scene must be 1 (only new scenes)")
-    set_(world, "centres", _check_centres(world.centres))
+class _Centres(Table):
+    centres: Fractions
 
 
 def _check_centres(value: Any) -> tuple[float, float]:
-    lo, hi = _pair(value, "centres")
-    if not (0.0 <= lo <= hi <= 1.0):
-        raise ValueError(f"centres must satisfy 0 <= lo <= hi <= 1 (fractions), got {value!r}")
-    return float(lo), float(hi)
+    """``centres`` given to ``heldout`` or ``scene``, checked like a world's ``centres``."""
+    return _Centres(centres=value).centres
 
 
 def _check_n_frames(n_frames: int) -> int:
     if isinstance(n_frames, bool) or not isinstance(n_frames, int | np.integer) or n_frames < 1:
         raise ValueError(f"n_frames must be a positive integer, got {n_frames!r}")
     return int(n_frames)
-
-
-# -- config --------------------------------------------------------------------------
-WORLD_KINDS = ("ring", "torus")
-_KEYS: dict[str, tuple[str, ...]] = {
-    "ring": (
-        "channels",
-        "bumps",
-        "kappa",
-        "contrast",
-        "noise_sd",
-        "steps",
-        "p_new_scene",
-        "centres",
-    ),
-    "torus": (
-        "shape",
-        "bars",
-        "orientations",
-        "bar_length",
-        "bar_width",
-        "contrast",
-        "noise_sd",
-        "steps",
-        "p_new_scene",
-        "centres",
-    ),
-}
-_REQUIRED = {"ring": "channels", "torus": "shape"}
-_CLASSES: dict[str, type] = {"ring": RingWorld, "torus": TorusWorld}
-_IGNORED_KEYS = ("kind", "frame_duration")
-
-
-def _tuples(value: Any) -> Any:
-    """Lists (also nested, e.g. torus steps) as tuples."""
-    if isinstance(value, list | tuple):
-        return tuple(_tuples(v) for v in value)
-    return value
-
-
-def make_world(cfg_world: dict) -> RingWorld | TorusWorld:
-    """Build the world of a scenario from its validated ``[world]`` table.
-
-    Dispatches on ``kind``: "ring" (keys ``channels``, ``bumps``, ``kappa``, ``contrast``,
-    ``noise_sd``, ``steps``, ``p_new_scene``, ``centres``) or "torus" (``shape``, ``bars``,
-    ``orientations``, ``bar_length``, ``bar_width``, ``contrast``, ``noise_sd``, ``steps``,
-    ``p_new_scene``, ``centres``); ``frame_duration`` (a brian2 Quantity) is not used here.
-    Lists become tuples; missing optional keys take the class defaults. Raises
-    ``ConfigError`` (a ``ValueError``) naming the key.
-    """
-    kind = cfg_world.get("kind", "ring")
-    if kind not in WORLD_KINDS:
-        raise ConfigError(
-            f"unknown world kind '{kind}' (known: {', '.join(WORLD_KINDS)})", path="world.kind"
-        )
-    keys = _KEYS[kind]
-    unknown = sorted(set(cfg_world) - set(keys) - set(_IGNORED_KEYS))
-    if unknown:
-        known = keys + _IGNORED_KEYS
-        hint = difflib.get_close_matches(unknown[0], known, n=1)
-        tip = f"; did you mean '{hint[0]}'?" if hint else ""
-        raise ConfigError(
-            f"unknown key(s) {unknown} for a {kind} world (known: {', '.join(known)}){tip}",
-            path=f"world.{unknown[0]}",
-        )
-    required = _REQUIRED[kind]
-    if required not in cfg_world:
-        raise ConfigError(f"a {kind} world needs '{required}'", path=f"world.{required}")
-    kwargs = {k: _tuples(v) for k, v in cfg_world.items() if k in keys}
-    try:
-        return _CLASSES[kind](**kwargs)
-    except ValueError as err:
-        key = next((k for k in sorted(keys, key=len, reverse=True) if str(err).startswith(k)), "")
-        raise ConfigError(str(err), path=f"world.{key}" if key else "world") from err

@@ -71,6 +71,14 @@ def circuit() -> CircuitSpec:
 
 SYMMETRY_MONITORS = ("L0.eps", "L1.r", "L2.r", "L1.sym", "L2.m", "cand.q", "cand.prior", "cand.E_1")
 
+#: Candidates of `symmetric_case` (two true: the world rotates by 2).
+SYMMETRIC_CANDIDATES = (
+    {"name": "rot+2", "kind": "rotate", "by": 2},
+    {"name": "rot-2", "kind": "rotate", "by": -2},
+    {"name": "mirror", "kind": "reflect"},
+    {"name": "random", "kind": "random", "seed": 3},
+)
+
 
 def symmetric_case():
     """Rings of 12, 12 and 6 units, four candidates (two true: the world rotates by 2),
@@ -91,15 +99,9 @@ def symmetric_case():
         eta_decay=0.1 * Hz,
         alpha=0.05,
     )
-    candidates = [
-        {"name": "rot+2", "kind": "rotate", "by": 2},
-        {"name": "rot-2", "kind": "rotate", "by": -2},
-        {"name": "mirror", "kind": "reflect"},
-        {"name": "random", "kind": "random", "seed": 3},
-    ]
     prior = symmetry_prior(
         spec,
-        candidates,
+        list(SYMMETRIC_CANDIDATES),
         lam=0.5,
         beta=5.0,
         theta=0.5,

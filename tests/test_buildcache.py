@@ -108,7 +108,7 @@ def test_concurrent_builders_compile_once_and_never_see_a_partial_entry(tmp_path
     monkeypatch.setenv(buildcache.ENV, str(root))
     compiling, release, compiled = threading.Event(), threading.Event(), []
 
-    def compile_project(directory: Path, *, report: bool) -> None:
+    def compile_project(directory: Path) -> None:
         compiled.append(directory)
         compiling.set()
         assert release.wait(30)
@@ -143,7 +143,7 @@ def test_failed_compilation_publishes_nothing(tmp_path, monkeypatch):
     root = tmp_path / "cache"
     monkeypatch.setenv(buildcache.ENV, str(root))
 
-    def broken(directory: Path, *, report: bool) -> None:
+    def broken(directory: Path) -> None:
         raise RuntimeError("Project compilation failed")
 
     fake_toolchain(monkeypatch, broken)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ SMALL = [
     "--set", "symmetry.checkpoints=1", "--set", "symmetry.probe_stimuli=2",
 ]  # fmt: skip
 N_FRAMES = 12 + 2 * 2 * 3 + 4 + 4  # development, 2 probes of 2 x (1 + 2 generators), held-out
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def run(argv: list[str]) -> int:
@@ -40,7 +43,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     for timing in info["timings_s"].values():
         assert timing["simulate"] > 0 and timing["compile"] >= 0
     resolved = config.load_resolved(out / "config.toml")
-    assert resolved["training"]["frames"] == 12 and resolved["backend"] == "numpy"
+    assert resolved.training.frames == 12 and resolved.backend == "numpy"
     metrics = json.loads((out / "metrics.json").read_text())
     for block, condition in ((metrics, "symmetry"), (metrics["baseline"], "baseline")):
         traces = np.load(out / f"traces_{condition}.npz")
@@ -145,6 +148,30 @@ def test_bad_override_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "circuit.tau_r" in err and "> 0" in err
     assert not (tmp_path / "x").exists()
+
+
+def readme_error_examples() -> list[str]:
+    """The ``pcsim: error:`` lines of the README's "Configuration" section."""
+    section = README.read_text(encoding="utf-8").split("\n## Configuration\n")[1].split("\n## ")[0]
+    return [line for line in section.splitlines() if line.startswith("pcsim: error: ")]
+
+
+def test_readme_error_examples_print_as_shown(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    ring = (config.SCENARIOS_DIR / "ring.toml").read_text(encoding="utf-8")
+    misspelt, n = re.subn(r"^channels = ", "chanels = ", ring, flags=re.M)
+    assert n == 1
+    (tmp_path / "my_ring.toml").write_text(misspelt, encoding="utf-8")
+    bad_input = {  # the source each example names -> the command that shows it
+        "--set circuit.tau_r=-5 ms": ["run", "ring", "--set", "circuit.tau_r=-5 ms"],
+        "my_ring.toml": ["run", "my_ring.toml"],
+    }
+    examples = readme_error_examples()
+    assert len(examples) == len(bad_input)
+    for line in examples:
+        source = line.removeprefix("pcsim: error: ").split(": [at ")[0]
+        assert run([*bad_input[source], "--out", str(tmp_path / "out")]) == 2
+        assert capsys.readouterr().err == line + "\n"
 
 
 def test_non_empty_output_directory_is_refused(tmp_path, capsys):

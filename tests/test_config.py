@@ -10,8 +10,10 @@ import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from pcsim import config as cfgmod
+from pcsim.backends import BACKENDS
+from pcsim.circuit import NONLINEARITIES
 from pcsim.config import (
     MODELS_DIR,
     SCENARIOS_DIR,
@@ -24,6 +26,7 @@ from pcsim.config import (
 )
 from pcsim.errors import ConfigError
 from pcsim.quantities import format_quantity
+from pcsim.worlds import RingWorld, TorusWorld
 
 ms, Hz, second = brian2.ms, brian2.Hz, brian2.second
 
@@ -93,67 +96,106 @@ def assert_error(msg: str, file: str, key: str | None, *problems: str) -> None:
 
 def test_ring_scenario_loads_with_units_and_defaults():
     cfg = load_scenario("ring")
-    assert cfg["name"] == "ring"
-    assert Path(cfg["source"]) == SCENARIOS_DIR / "ring.toml"
-    assert cfg["seed"] == 1 and cfg["backend"] == "cpp_standalone"
-    assert cfg["world"]["channels"] == 32
-    assert cfg["world"]["frame_duration"] == 50 * ms
-    assert cfg["world"]["steps"] == [1, -1]
-    assert cfg["world"]["p_new_scene"] == 0.2
-    assert cfg["training"]["frames"] == 1500 and cfg["probe"]["frames"] == 60
-    assert cfg["probe"]["novel_centres"] == [0.55, 0.95]
-    sym = cfg["symmetry"]
-    assert sym["lam"] == 10.0 and sym["tau_dev"] == 2 * second
-    assert [c["name"] for c in sym["candidates"]] == [
+    assert cfg.name == "ring"
+    assert Path(cfg.source) == SCENARIOS_DIR / "ring.toml"
+    assert cfg.seed == 1 and cfg.backend == "cpp_standalone"
+    assert cfg.world.channels == 32
+    assert cfg.world.frame_duration == 50 * ms
+    assert cfg.world.steps == (1, -1)
+    assert cfg.world.p_new_scene == 0.2
+    assert cfg.training.frames == 1500 and cfg.probe.frames == 60
+    assert cfg.probe.novel_centres == (0.55, 0.95)
+    sym = cfg.symmetry
+    assert sym.lam == 10.0 and sym.tau_dev == 2 * second
+    assert [c.name for c in sym.candidates] == [
         "rot+1",
         "rot-1",
         "reflect",
         "rot+3",
         "random",
     ]
-    assert sym["evidence_weights"] == [1.0, 0.0]
-    c = cfg["circuit"]
-    assert c["tau_r"] == 10 * ms and c["eta"] == 2 * Hz and c["eta_decay"] == 0.01 * Hz
-    assert c["tau_r"].dim == second.dim
-    assert c["nonlinearity"] == "tanh" and c["alpha"] == 0.2 and c["learning"] is True
-    assert [layer["shape"] for layer in c["layers"]] == [[32], [32]]
-    assert c["layers"][0]["connectivity"] is None
-    assert c["layers"][1]["connectivity"] == "dense"
+    assert sym.evidence_weights == [1.0, 0.0]
+    c = cfg.circuit
+    assert c.tau_r == 10 * ms and c.eta == 2 * Hz and c.eta_decay == 0.01 * Hz
+    assert c.tau_r.dim == second.dim
+    assert c.nonlinearity == "tanh" and c.alpha == 0.2 and c.learning is True
+    assert [layer.shape for layer in c.layers] == [[32], [32]]
+    assert c.layers[0].connectivity is None
+    assert c.layers[1].connectivity == "dense"
     # defaults filled in
-    assert cfg["simulation"] == {
+    assert cfg.simulation.model_dump() == {
         "dt": 1 * ms,
         "threads": 0,
         "float_dtype": "float64",
         "divergence_bound": 1e6,
     }
-    assert cfg["world"]["kappa"] == 4.0 and cfg["world"]["centres"] == [0.0, 0.5]
-    assert cfg["monitors"] == {"variables": ["L0.eps", "L1.r"], "interval": None}
-    assert "quick" not in cfg
+    assert cfg.world.kappa == 4.0 and cfg.world.centres == (0.0, 0.5)
+    assert cfg.monitors.model_dump() == {"variables": ["L0.eps", "L1.r"], "interval": None}
+    assert "quick" not in type(cfg).model_fields
 
 
 def test_ring_quick_and_listing():
     cfg = load_scenario("ring", quick=True)
-    assert cfg["training"]["frames"] == 400 and cfg["probe"]["frames"] == 30
-    assert cfg["symmetry"]["checkpoints"] == 4
-    assert cfg["world"]["channels"] == 32
-    names = [n for n, _ in list_scenarios()]
-    assert "ring" in names and names == sorted(names)
-    assert dict(list_scenarios())["ring"].startswith("Orientation hypercolumn")
+    assert cfg.training.frames == 400 and cfg.probe.frames == 30
+    assert cfg.symmetry.checkpoints == 4
+    assert cfg.world.channels == 32
+    listed = {name: (desc, where) for name, desc, where in list_scenarios()}
+    assert list(listed) == sorted(listed) and "ring" in listed
+    assert listed["ring"][0].startswith("Orientation hypercolumn")
     assert (MODELS_DIR / "ring.toml").is_file()
+
+
+def test_names_are_looked_up_in_the_current_directory_first(tmp_path, monkeypatch):
+    """./scenarios and ./models shadow the shipped files of the same name; other names
+    still reach the shipped ones; `list_scenarios` says where each comes from."""
+    monkeypatch.chdir(tmp_path)
+    assert dict((n, w) for n, _, w in list_scenarios())["ring"] == "shipped with pcsim"
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "models").mkdir()
+    ring = (SCENARIOS_DIR / "ring.toml").read_text(encoding="utf-8")
+    (tmp_path / "scenarios" / "ring.toml").write_text(
+        ring.replace('description = "', 'description = "LOCAL '), encoding="utf-8"
+    )
+    (tmp_path / "scenarios" / "mine.toml").write_text(ring, encoding="utf-8")
+    model = (MODELS_DIR / "ring.toml").read_text(encoding="utf-8")
+    (tmp_path / "models" / "ring.toml").write_text(
+        model.replace('tau_r = "10 ms"', 'tau_r = "12 ms"'), encoding="utf-8"
+    )
+    listed = {n: (d, w) for n, d, w in list_scenarios()}
+    assert listed["ring"] == (listed["ring"][0], "./scenarios")
+    assert listed["ring"][0].startswith("LOCAL")
+    assert listed["mine"][1] == "./scenarios" and listed["torus"][1] == "shipped with pcsim"
+    cfg = load_scenario("ring")
+    assert Path(cfg.source).resolve() == (tmp_path / "scenarios" / "ring.toml").resolve()
+    assert float(cfg.circuit.tau_r / ms) == pytest.approx(12)  # ./models/ring.toml
+    assert Path(load_scenario("torus").source).parent == SCENARIOS_DIR
+    with pytest.raises(ConfigError, match=r"unknown scenario 'rign' \(did you mean 'ring'\?\)"):
+        load_scenario("rign")
+
+
+def test_a_directory_or_a_non_utf8_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory, not a scenario file"):
+        load_scenario(str(tmp_path) + "/")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(
+        ConfigError, match=r"latin1.toml: not UTF-8 text \(byte 0xe9 at offset 18\)"
+    ):
+        load_scenario(str(bad))
 
 
 def test_scenario_by_path_and_model_by_relative_path(tmp_path):
     path = write(tmp_path)
     cfg = load_scenario(str(path))
-    assert cfg["name"] == "scenario" and cfg["training"]["frames"] == 10
-    assert cfg["circuit"]["eta_decay"] == 0 * Hz  # default
-    assert load_scenario(path, quick=True)["training"]["frames"] == 2
+    assert cfg.name == "scenario" and cfg.training.frames == 10
+    assert cfg.circuit.eta_decay == 0 * Hz  # default
+    assert load_scenario(path, quick=True).training.frames == 2
 
 
 def test_quick_can_replace_circuit_values(tmp_path):
     sc = changed(SCENARIO, "quick.circuit", {"tau_r": "5 ms"})
     cfg = load_scenario(write(tmp_path, sc), quick=True)
-    assert cfg["circuit"]["tau_r"] == 5 * ms and cfg["circuit"]["eta"] == 1 * Hz
+    assert cfg.circuit.tau_r == 5 * ms and cfg.circuit.eta == 1 * Hz
 
 
 def test_overrides(tmp_path):
@@ -170,17 +212,15 @@ def test_overrides(tmp_path):
             "monitors.interval=40 ms",
         ],
     )
-    assert cfg["circuit"]["tau_r"] == 20 * ms
-    assert cfg["training"]["frames"] == 50
-    assert cfg["world"]["steps"] == [1, 2]
-    assert cfg["circuit"]["layers"][1]["precision"] == 2.0
-    assert cfg["world"]["bumps"] == [1, 3]
-    assert cfg["circuit"]["nonlinearity"] == "rectified"
-    assert cfg["monitors"]["interval"] == 40 * ms
+    assert cfg.circuit.tau_r == 20 * ms
+    assert cfg.training.frames == 50
+    assert cfg.world.steps == (1, 2)
+    assert cfg.circuit.layers[1].precision == 2.0
+    assert cfg.world.bumps == (1, 3)
+    assert cfg.circuit.nonlinearity == "rectified"
+    assert cfg.monitors.interval == 40 * ms
     # overrides apply after --quick
-    assert load_scenario(path, quick=True, overrides=["training.frames=7"])["training"] == {
-        "frames": 7
-    }
+    assert load_scenario(path, quick=True, overrides=["training.frames=7"]).training.frames == 7
 
 
 def test_dump_and_load_resolved_round_trip(tmp_path):
@@ -203,7 +243,7 @@ def test_dump_and_load_resolved_round_trip(tmp_path):
         out.write_text(text)
         back = load_resolved(out)
         assert back == cfg
-        assert back["circuit"]["tau_r"].dim == second.dim
+        assert back.circuit.tau_r.dim == second.dim
 
 
 def test_parse_quantity():
@@ -405,6 +445,30 @@ def test_unknown_override_key(tmp_path):
     assert_error(msg, "--set circuit.layers.5.precision=2", "circuit.layers.5", "out of range")
 
 
+@pytest.mark.parametrize(
+    ("override", "key", "problem"),
+    [
+        ("seed.x=1", "seed", "is a single value (3) with no key 'x'"),
+        ("world.steps.0.x=1", "world.steps.0", "is a single value (1) with no key 'x'"),
+        ("circuit.layers.x.precision=1", "circuit.layers.x", "'x' is not a list index"),
+        ("training.frames", None, "an override must read key.path=value"),
+        ("training..frames=1", "training..frames", "empty key in override"),
+        ("quick.training.frames=1", "quick", "overrides apply after --quick"),
+    ],
+)
+def test_override_that_does_not_fit_the_tables(tmp_path, override, key, problem):
+    assert_error(error_of(write(tmp_path), overrides=[override]), f"--set {override}", key, problem)
+
+
+def test_override_creates_missing_tables_and_lists_from_defaults(tmp_path):
+    path = write(tmp_path)  # no world.bumps, no [simulation]
+    assert load_scenario(path, overrides=["world.bumps.0=2"]).world.bumps == (2, 2)
+    cfg = load_scenario(path, overrides=["simulation.threads=2"])
+    assert cfg.simulation.threads == 2 and cfg.simulation.dt == 1 * ms
+    cfg = load_scenario(write_torus(tmp_path), overrides=["world.steps.1=[2, 0]"])
+    assert cfg.world.steps == ((0, 1), (2, 0), (0, -1), (-1, 0))
+
+
 def test_bad_override_value_names_the_override(tmp_path):
     msg = error_of(write(tmp_path), overrides=["circuit.tau_r=-3 ms"])
     assert_error(msg, "--set circuit.tau_r=-3 ms", "circuit.tau_r", "must be > 0")
@@ -444,10 +508,48 @@ def test_load_resolved_validates(tmp_path):
     assert_error(str(info.value), "bad.toml", "circuit.tau_r", "must be a time")
 
 
-def test_schema_is_extensible():
-    """A new section is one Table entry; other engineers rely on this shape."""
-    assert isinstance(cfgmod.SCENARIO.get("world"), cfgmod.Table)
-    assert cfgmod.CIRCUIT.get("layers").min_length == 2
+def test_choices_come_from_the_modules_that_define_them(tmp_path):
+    """Backends, nonlinearities and world kinds are defined once (pcsim.backends,
+    pcsim.circuit, pcsim.worlds): the schema accepts exactly those."""
+    path = write(tmp_path)
+    for backend in BACKENDS:
+        assert load_scenario(path, overrides=[f'backend="{backend}"']).backend == backend
+    for f in NONLINEARITIES:
+        cfg = load_scenario(path, overrides=[f"circuit.nonlinearity={f}"])
+        assert cfg.circuit.nonlinearity == f
+    listed = ", ".join(map(repr, BACKENDS))
+    msg = error_of(path, overrides=["backend=gpu"])
+    assert_error(msg, "--set backend=gpu", "backend", f"must be one of {listed}, got 'gpu'")
+    kinds = ", ".join(repr(w.model_fields["kind"].default) for w in (RingWorld, TorusWorld))
+    msg = error_of(write(tmp_path, changed(SCENARIO, "world.kind", "disc")))
+    assert_error(msg, "scenario.toml", "world.kind", f"must be one of {kinds}, got 'disc'")
+
+
+@pytest.mark.parametrize(
+    ("world", "key", "value"),
+    [
+        (RingWorld, "channels", 2),
+        (RingWorld, "steps", [1, 8]),
+        (RingWorld, "contrast", [0.0, 1.0]),
+        (RingWorld, "centres", [0.5, 0.5]),
+        (TorusWorld, "shape", [2, 18]),
+        (TorusWorld, "orientations", 1),
+        (TorusWorld, "steps", [[6, 0]]),
+    ],
+)
+def test_a_world_and_its_table_have_the_same_limits(tmp_path, world, key, value):
+    base, model = (SCENARIO, MODEL) if world is RingWorld else (TORUS_SCENARIO, TORUS_MODEL)
+    fields = {k: v for k, v in base["world"].items() if k not in ("kind", "frame_duration")}
+    with pytest.raises(ValidationError, match=key):
+        world(**fields | {key: value})
+    msg = error_of(write(tmp_path, changed(base, f"world.{key}", value), model))
+    assert_error(msg, "scenario.toml", None, f"[at world.{key}")
+
+
+@pytest.mark.parametrize("value", ["nan ms", "1e400 ms", "-inf s"])
+def test_quantity_must_be_finite(tmp_path, value):
+    path = write(tmp_path, model=changed(MODEL, "circuit.tau_r", value))
+    assert_error(error_of(path), "model.toml", "circuit.tau_r", f'must be finite, got "{value}"')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,28 +595,28 @@ def write_torus(tmp_path: Path, scenario=None, model=None) -> Path:
 
 def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
     cfg = load_scenario(write_torus(tmp_path))
-    assert cfg["world"] == {
+    assert cfg.world.model_dump() == {
         "kind": "torus",
-        "shape": [6, 6],
+        "shape": (6, 6),
         "frame_duration": 20 * ms,
-        "bars": [1, 2],
+        "bars": (1, 2),
         "orientations": 4,
         "bar_length": 2.5,
         "bar_width": 0.7,
-        "contrast": [0.5, 1.0],
+        "contrast": (0.5, 1.0),
         "noise_sd": 0.05,
-        "steps": [[0, 1], [1, 0], [0, -1], [-1, 0]],
+        "steps": ((0, 1), (1, 0), (0, -1), (-1, 0)),
         "p_new_scene": 0.2,
-        "centres": [0.0, 1.0],
+        "centres": (0.0, 1.0),
     }
-    sym = cfg["symmetry"]
-    assert sym["lam"] == 1.0 and sym["beta"] == 1000.0 and sym["theta"] == 0.01
-    assert sym["weight_coupling"] == 0 * Hz
-    assert sym["tau_dev"] == 2 * second and sym["pi_min"] == 0.05
-    assert sym["checkpoints"] == 5 and sym["probe_stimuli"] == 8
-    assert sym["evidence_weights"] == [1.0, 0.0, 0.0]  # filled in from the circuit
+    sym = cfg.symmetry
+    assert sym.lam == 1.0 and sym.beta == 1000.0 and sym.theta == 0.01
+    assert sym.weight_coupling == 0 * Hz
+    assert sym.tau_dev == 2 * second and sym.pi_min == 0.05
+    assert sym.checkpoints == 5 and sym.probe_stimuli == 8
+    assert sym.evidence_weights == [1.0, 0.0, 0.0]  # filled in from the circuit
     # candidates are pcsim.groups specs plus a name: absent optional keys are left out
-    assert sym["candidates"] == [
+    assert [c.spec() for c in sym.candidates] == [
         {"name": "right", "kind": "shift", "by": [0, 2]},
         {"name": "flip", "kind": "reflect", "axis": "x", "channels": "mirror"},
         {"name": "noise", "kind": "random", "seed": 3},
@@ -523,19 +625,21 @@ def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
 
 
 def test_symmetry_is_optional_and_quick_can_override_it(tmp_path):
-    assert load_scenario(write(tmp_path))["symmetry"] is None
+    assert load_scenario(write(tmp_path)).symmetry is None
     cfg = load_scenario(write_torus(tmp_path), quick=True)
-    assert cfg["symmetry"]["checkpoints"] == 2 and cfg["symmetry"]["lam"] == 1.0
-    assert cfg["world"]["bars"] == [1, 1]
+    assert cfg.symmetry.checkpoints == 2 and cfg.symmetry.lam == 1.0
+    assert cfg.world.bars == (1, 1)
     sc = changed(TORUS_SCENARIO, "symmetry.lam", 0.5)
     sc = changed(sc, "symmetry.evidence_weights", [1.0, 0.5, 0])
     cfg = load_scenario(write_torus(tmp_path, sc), overrides=["symmetry.beta=50"])
-    assert cfg["symmetry"]["lam"] == 0.5 and cfg["symmetry"]["beta"] == 50.0
-    assert cfg["symmetry"]["evidence_weights"] == [1.0, 0.5, 0.0]
+    assert cfg.symmetry.lam == 0.5 and cfg.symmetry.beta == 50.0
+    assert cfg.symmetry.evidence_weights == [1.0, 0.5, 0.0]
     # a ring scenario with a prior on its ring
     sc = changed(SCENARIO, "symmetry", {"candidates": [{"name": "r1", "kind": "rotate", "by": 2}]})
     cfg = load_scenario(write(tmp_path, sc))
-    assert cfg["symmetry"]["candidates"] == [{"name": "r1", "kind": "rotate", "by": 2}]
+    assert [c.spec() for c in cfg.symmetry.candidates] == [
+        {"name": "r1", "kind": "rotate", "by": 2}
+    ]
 
 
 def test_torus_and_symmetry_round_trip(tmp_path):
@@ -547,7 +651,7 @@ def test_torus_and_symmetry_round_trip(tmp_path):
 
 def test_quick_world_without_kind_is_checked_per_key(tmp_path):
     sc = changed(TORUS_SCENARIO, "quick.world", {"noise_sd": 0.1, "shape": [6, 6]})
-    assert load_scenario(write_torus(tmp_path, sc), quick=True)["world"]["noise_sd"] == 0.1
+    assert load_scenario(write_torus(tmp_path, sc), quick=True).world.noise_sd == 0.1
     sc = changed(TORUS_SCENARIO, "quick.world", {"orientation": 3})
     assert_error(
         error_of(write_torus(tmp_path, sc)),
@@ -578,7 +682,7 @@ def test_quick_world_without_kind_is_checked_per_key(tmp_path):
         ("world.shape", [4, 9], "world.shape", ["must equal circuit layer 0's shape [6, 6]"]),
         ("world.steps", [[0, 0]], "world.steps.0", ["must not be [0, 0]"]),
         ("world.steps", [[0, 1, 2]], "world.steps.0", ["must be a list of 2 entries"]),
-        ("world.steps", [], "world.steps", ["at least 1 entry"]),
+        ("world.steps", [], "world.steps", ["is empty, so p_new_scene must be 1"]),
         ("world.steps", [1, -1], "world.steps.0", ["must be a list, got 1"]),
         ("world.orientations", 1, "world.orientations", ["must be >= 2, got 1"]),
         ("world.bar_length", 0.0, "world.bar_length", ["must be > 0"]),
@@ -635,7 +739,7 @@ def test_override_unknown_key_names_the_kind(tmp_path):
     msg = error_of(write_torus(tmp_path), overrides=["world.kappa=3"])
     assert_error(msg, "--set world.kappa=3", "world.kappa", 'with kind = "torus"', "bar_width")
     cfg = load_scenario(write_torus(tmp_path), overrides=["world.steps.0=[2,0]"])
-    assert cfg["world"]["steps"][0] == [2, 0]
+    assert cfg.world.steps[0] == (2, 0)
 
 
 @pytest.mark.parametrize(
@@ -735,6 +839,20 @@ def test_candidate_kind_must_suit_the_sensory_layout(tmp_path):
     )
 
 
+def test_override_of_a_candidate_key_names_the_override(tmp_path):
+    path = write_torus(tmp_path)
+    msg = error_of(path, overrides=["symmetry.candidates.0.by=0"])
+    assert msg.startswith(
+        "--set symmetry.candidates.0.by=0: [at symmetry.candidates.0] "
+        "candidate 'right' is not a valid transformation"
+    ), msg
+    msg = error_of(path, overrides=["symmetry.candidates.0.by=[0, 1]"])
+    assert msg.startswith(
+        "--set symmetry.candidates.0.by=[0, 1]: [at symmetry.candidates.0] "
+        "candidate 'right' cannot be carried to circuit layer 1"
+    ), msg
+
+
 def test_candidate_must_carry_to_every_layer(tmp_path):
     # a 1-pixel shift of the 6 x 6 sheet is half a position of the 3 x 3 layer 1
     sc = changed(TORUS_SCENARIO, "symmetry.candidates.0.by", [0, 1])
@@ -756,4 +874,24 @@ def test_candidate_must_carry_to_every_layer(tmp_path):
         "symmetry.candidates.0",
         "cannot be carried to circuit layer 2 (ring [4] x 1 channels)",
         "from a torus layout to a ring layout",
+    )
+
+
+def test_invariant_layer_needs_no_layout_that_carries_the_candidates(tmp_path):
+    # every candidate is the identity on an invariant layer: the ring above is fine
+    model = changed(
+        TORUS_MODEL, "circuit.layers.2", {"layout": "ring", "shape": [4], "invariant": True}
+    )
+    sc = changed(
+        TORUS_SCENARIO, "symmetry.candidates", [{"name": "s", "kind": "shift", "by": [2, 0]}]
+    )
+    path = write_torus(tmp_path, sc, model)
+    cfg = load_scenario(path)
+    assert [layer.invariant for layer in cfg.circuit.layers] == [False, False, True]
+    msg = error_of(path, overrides=["circuit.layers.2.invariant=false"])
+    assert_error(msg, "scenario.toml", "symmetry.candidates.0", "cannot be carried to circuit")
+    # the sensory layer defines the candidates
+    msg = error_of(path, overrides=["circuit.layers.0.invariant=true"])
+    assert_error(
+        msg, "--set circuit.layers.0.invariant=true", "circuit.layers.0.invariant", "sensory"
     )

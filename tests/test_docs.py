@@ -137,7 +137,6 @@ def test_key_paths_flatten_like_the_docs_name_them():
     assert undocumented({"a.b": {"x.toml"}}, "the key a.b, or `a.bc`") == ["a.b (in x.toml)"]
 
 
-@pytest.mark.xfail(strict=True, reason="in-code references are being moved")
 def test_no_file_refers_to_a_document_outside_the_repository():
     hits = []
     for file in tracked_files():

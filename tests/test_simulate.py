@@ -140,3 +140,28 @@ def test_streamed_cpp_standalone_reuses_its_binary_and_matches_the_oracle():
     assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
     for got_w, want_w in zip(result.weights, reference.weights, strict=True):
         assert np.abs(got_w - want_w).max() <= 1e-6 * np.abs(want_w).max()
+
+
+def test_a_run_stopped_by_ctrl_c_is_an_interruption_not_a_result():
+    """Brian2 turns a first SIGINT into a stop at the end of the current step and returns
+    normally; the simulator must not hand back the truncated run as a result."""
+    import os
+    import signal
+    import threading
+
+    from pcsim.errors import Interrupted
+
+    spec = small_circuit()
+    proto = protocol(n_frames=4000)  # 200 s of simulated time: several seconds of wall time
+    sim = Simulator(spec, proto, BackendOptions("numpy"))
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(Interrupted) as caught:
+            sim.run(inputs_for(spec, proto, 1))
+    finally:
+        timer.cancel()
+    interruption = caught.value
+    assert interruption.signal == "SIGINT" and interruption.phase == "simulation"
+    assert 0 < interruption.reached < interruption.duration == pytest.approx(200.001)
+    assert "interrupted by SIGINT during the simulation at t = " in str(interruption)

@@ -5,11 +5,13 @@ import math
 
 import numpy as np
 import pytest
+from brian2 import ms
+from pydantic import ValidationError
 
-from pcsim.errors import ConfigError
+from pcsim.config.schema import RingWorldTable, TorusWorldTable
 from pcsim.groups import ring_rotation, transformation
 from pcsim.layouts import Layout
-from pcsim.worlds import FrameSequence, RingWorld, TorusWorld, make_world
+from pcsim.worlds import FrameSequence, RingWorld, TorusWorld
 
 
 def test_same_seed_gives_identical_arrays():
@@ -133,26 +135,27 @@ def test_noise_sd_estimate():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "key", "message"),
     [
-        ({"channels": 1}, "channels must be >= 2"),
-        ({"channels": 8.0}, "channels must be an integer"),
-        ({"channels": 8, "steps": (1, 8)}, "nonzero modulo channels"),
-        ({"channels": 8, "steps": (0,)}, "nonzero modulo channels"),
-        ({"channels": 8, "bumps": (2, 1)}, "bumps"),
-        ({"channels": 8, "bumps": (0, 1)}, "bumps"),
-        ({"channels": 8, "bumps": (1,)}, "bumps must be a pair"),
-        ({"channels": 8, "kappa": 0.0}, "kappa must be a positive"),
-        ({"channels": 8, "contrast": (1.0, 0.5)}, "contrast"),
-        ({"channels": 8, "noise_sd": -0.1}, "noise_sd"),
-        ({"channels": 8, "p_new_scene": 1.5}, "p_new_scene"),
-        ({"channels": 8, "steps": ()}, "steps is empty"),
-        ({"channels": 8, "centres": (0.5, 1.5)}, "centres"),
-        ({"channels": 8, "centres": (0.6, 0.4)}, "centres"),
+        ({"channels": 2}, "channels", "greater than or equal to 3"),
+        ({"channels": 8.0}, "channels", "a valid integer"),
+        ({"channels": 8, "steps": (1, 8)}, "steps", "nonzero modulo channels = 8"),
+        ({"channels": 8, "steps": (0,)}, "steps", "nonzero modulo channels = 8"),
+        ({"channels": 8, "bumps": (2, 1)}, "bumps", "needs min <= max"),
+        ({"channels": 8, "bumps": (0, 1)}, "bumps.0", "greater than or equal to 1"),
+        ({"channels": 8, "bumps": (1,)}, "bumps", "must be a list of 2 entries"),
+        ({"channels": 8, "kappa": 0.0}, "kappa", "greater than 0"),
+        ({"channels": 8, "contrast": (1.0, 0.5)}, "contrast", "needs min <= max"),
+        ({"channels": 8, "noise_sd": -0.1}, "noise_sd", "greater than or equal to 0"),
+        ({"channels": 8, "p_new_scene": 1.5}, "p_new_scene", "less than or equal to 1"),
+        ({"channels": 8, "steps": ()}, "", "is empty, so p_new_scene must be 1"),
+        ({"channels": 8, "centres": (0.5, 1.5)}, "centres.1", "less than or equal to 1"),
+        ({"channels": 8, "centres": (0.6, 0.4)}, "centres", "needs lo < hi"),
+        ({"channels": 8, "kapa": 1.0}, "kapa", "Extra inputs are not permitted"),
     ],
 )
-def test_bad_arguments_raise_with_messages(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments_raise_with_messages(kwargs, key, message):
+    with pytest.raises(ValidationError, match=rf"{key}\n.*{message}"):
         RingWorld(**kwargs)
 
 
@@ -165,21 +168,24 @@ def test_bad_call_arguments():
         world.heldout(3, rng, centres=(0.2, 1.2))
 
 
-def test_make_world_from_config():
-    cfg = {
-        "kind": "ring",
-        "channels": 16,
-        "frame_duration": object(),  # a brian2 Quantity in real configs; ignored
-        "bumps": [1, 3],
-        "kappa": 3.0,
-        "contrast": [0.2, 0.9],
-        "noise_sd": 0.1,
-        "steps": [1, -1, 2],
-        "p_new_scene": 0.3,
-        "centres": [0.0, 0.5],
-    }
-    world = make_world(cfg)
-    assert world == RingWorld(
+def test_world_table_of_a_scenario_is_the_world():
+    """A scenario's [world] table is validated by the world's own model: the table is a
+    RingWorld (with a frame_duration) and makes the same frames as the world built directly."""
+    table = RingWorldTable.model_validate(
+        {
+            "kind": "ring",
+            "channels": 16,
+            "frame_duration": "20 ms",
+            "bumps": [1, 3],
+            "kappa": 3.0,
+            "contrast": [0.2, 0.9],
+            "noise_sd": 0.1,
+            "steps": [1, -1, 2],
+            "p_new_scene": 0.3,
+            "centres": [0.0, 0.5],
+        }
+    )
+    world = RingWorld(
         channels=16,
         steps=(1, -1, 2),
         bumps=(1, 3),
@@ -189,16 +195,11 @@ def test_make_world_from_config():
         p_new_scene=0.3,
         centres=(0.0, 0.5),
     )
-    assert isinstance(world.steps, tuple) and isinstance(world.centres, tuple)
-
-
-def test_make_world_errors_name_the_key():
-    with pytest.raises(ValueError, match=r"unknown world kind 'disc' \(known: ring, torus\)"):
-        make_world({"kind": "disc", "channels": 8})
-    with pytest.raises(ConfigError, match=r"\[at world.kappa\]"):
-        make_world({"kind": "ring", "channels": 8, "kappa": -1.0})
-    with pytest.raises(ConfigError, match=r"\[at world.kapa\].*did you mean 'kappa'"):
-        make_world({"kind": "ring", "channels": 8, "kapa": 1.0})
+    assert isinstance(table, RingWorld) and table.frame_duration == 20 * ms
+    assert table.model_dump(exclude={"frame_duration"}) == world.model_dump()
+    assert isinstance(table.steps, tuple) and isinstance(table.centres, tuple)
+    a, b = (w.sequence(100, np.random.default_rng(4)) for w in (table, world))
+    np.testing.assert_array_equal(a.x, b.x)
 
 
 def test_ring_world_interface():
@@ -382,29 +383,30 @@ def test_torus_noise_is_not_moved():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "key", "message"),
     [
-        ({"shape": (8,)}, "shape must be two integers"),
-        ({"shape": (1, 8)}, "shape must be two integers"),
-        ({"shape": (4.0, 4)}, "shape must be two integers"),
-        ({"shape": (4, 4), "steps": ((0, 0),)}, "steps must move the image"),
-        ({"shape": (4, 4), "steps": ((4, -4),)}, "steps must move the image"),
-        ({"shape": (4, 4), "steps": (1, 2)}, "steps must be a sequence of integer pairs"),
-        ({"shape": (4, 4), "steps": ()}, "steps is empty"),
-        ({"shape": (4, 4), "bars": (2, 1)}, "bars must be integers"),
-        ({"shape": (4, 4), "bars": (0, 1)}, "bars must be integers"),
-        ({"shape": (4, 4), "orientations": 0}, "orientations must be a positive integer"),
-        ({"shape": (4, 4), "orientations": 2.0}, "orientations must be a positive integer"),
-        ({"shape": (4, 4), "bar_length": 0.0}, "bar_length must be a positive number"),
-        ({"shape": (4, 4), "bar_width": -1.0}, "bar_width must be a positive number"),
-        ({"shape": (4, 4), "contrast": (1.0, 0.5)}, "contrast"),
-        ({"shape": (4, 4), "noise_sd": -0.1}, "noise_sd"),
-        ({"shape": (4, 4), "p_new_scene": -0.1}, "p_new_scene"),
-        ({"shape": (4, 4), "centres": (0.6, 0.4)}, "centres"),
+        ({"shape": (8,)}, "shape", "must be a list of 2 entries"),
+        ({"shape": (2, 8)}, "shape.0", "greater than or equal to 3"),
+        ({"shape": (4.0, 4)}, "shape.0", "a valid integer"),
+        ({"shape": (4, 4), "steps": ((0, 0),)}, "steps", r"must not be \[0, 0\] modulo the shape"),
+        ({"shape": (4, 4), "steps": ((4, -4),)}, "steps", r"must not be \[0, 0\] modulo the shape"),
+        ({"shape": (4, 4), "steps": (1, 2)}, "steps.0", "a valid tuple"),
+        ({"shape": (4, 4), "steps": ()}, "", "is empty, so p_new_scene must be 1"),
+        ({"shape": (4, 4), "bars": (2, 1)}, "bars", "needs min <= max"),
+        ({"shape": (4, 4), "bars": (0, 1)}, "bars.0", "greater than or equal to 1"),
+        ({"shape": (4, 4), "orientations": 1}, "orientations", "greater than or equal to 2"),
+        ({"shape": (4, 4), "orientations": 2.0}, "orientations", "a valid integer"),
+        ({"shape": (4, 4), "bar_length": 0.0}, "bar_length", "greater than 0"),
+        ({"shape": (4, 4), "bar_width": -1.0}, "bar_width", "greater than 0"),
+        ({"shape": (4, 4), "contrast": (1.0, 0.5)}, "contrast", "needs min <= max"),
+        ({"shape": (4, 4), "noise_sd": -0.1}, "noise_sd", "greater than or equal to 0"),
+        ({"shape": (4, 4), "p_new_scene": -0.1}, "p_new_scene", "greater than or equal to 0"),
+        ({"shape": (4, 4), "centres": (0.6, 0.4)}, "centres", "needs lo < hi"),
+        ({"shape": (4, 4), "bar_widht": 1.0}, "bar_widht", "Extra inputs are not permitted"),
     ],
 )
-def test_torus_bad_arguments_raise_with_messages(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_torus_bad_arguments_raise_with_messages(kwargs, key, message):
+    with pytest.raises(ValidationError, match=rf"{key}\n.*{message}"):
         TorusWorld(**kwargs)
 
 
@@ -421,23 +423,24 @@ def test_torus_bad_call_arguments():
         world.render([[1.0, 1.0]], [0.5], [1.0])
 
 
-def test_make_torus_world_from_config():
-    cfg = {
-        "kind": "torus",
-        "shape": [6, 8],
-        "frame_duration": object(),
-        "bars": [1, 3],
-        "orientations": 6,
-        "bar_length": 2.0,
-        "bar_width": 0.5,
-        "contrast": [0.2, 0.9],
-        "noise_sd": 0.1,
-        "steps": [[0, 1], [1, 0]],
-        "p_new_scene": 0.3,
-        "centres": [0.0, 0.5],
-    }
-    world = make_world(cfg)
-    assert world == TorusWorld(
+def test_torus_world_table_of_a_scenario_is_the_world():
+    table = TorusWorldTable.model_validate(
+        {
+            "kind": "torus",
+            "shape": [6, 8],
+            "frame_duration": "20 ms",
+            "bars": [1, 3],
+            "orientations": 6,
+            "bar_length": 2.0,
+            "bar_width": 0.5,
+            "contrast": [0.2, 0.9],
+            "noise_sd": 0.1,
+            "steps": [[0, 1], [1, 0]],
+            "p_new_scene": 0.3,
+            "centres": [0.0, 0.5],
+        }
+    )
+    world = TorusWorld(
         shape=(6, 8),
         steps=((0, 1), (1, 0)),
         bars=(1, 3),
@@ -449,18 +452,35 @@ def test_make_torus_world_from_config():
         p_new_scene=0.3,
         centres=(0.0, 0.5),
     )
-    assert world.steps == ((0, 1), (1, 0)) and isinstance(world.steps[0], tuple)
-    assert make_world({"kind": "torus", "shape": [4, 4]}) == TorusWorld(shape=(4, 4))
+    assert isinstance(table, TorusWorld)
+    assert table.model_dump(exclude={"frame_duration"}) == world.model_dump()
+    assert table.steps == ((0, 1), (1, 0)) and isinstance(table.steps[0], tuple)
+    a, b = (w.sequence(100, np.random.default_rng(4)) for w in (table, world))
+    np.testing.assert_array_equal(a.x, b.x)
 
 
-def test_make_torus_world_errors_name_the_key():
-    with pytest.raises(ConfigError, match=r"\[at world.shape\] a torus world needs 'shape'"):
-        make_world({"kind": "torus"})
-    with pytest.raises(
-        ConfigError, match=r"\[at world.bar_widht\].*torus world.*did you mean 'bar_width'"
-    ):
-        make_world({"kind": "torus", "shape": [4, 4], "bar_widht": 1.0})
-    with pytest.raises(ConfigError, match=r"\[at world.bar_width\]"):
-        make_world({"kind": "torus", "shape": [4, 4], "bar_width": 0.0})
-    with pytest.raises(ConfigError, match=r"\[at world.bars\]"):
-        make_world({"kind": "torus", "shape": [4, 4], "bars": [3, 1]})
+def test_frames_are_pinned():
+    """A few frames of each world, as the worlds made them before they became pydantic
+    models: any change to how frames are drawn shows here."""
+    ring = RingWorld(channels=8).sequence(12, np.random.default_rng(7))
+    assert ring.step.tolist() == [0, -1, 0, -1, -1, 1, -1, -1, -1, -1, -1, 1]
+    np.testing.assert_allclose(
+        ring.x[:, 3],
+        [-0.12516088339779713, 0.0597658993379951, -0.06085883734935315, 0.04230277622237164,
+         0.16013792830481782, 0.04912798422315644, 0.15106254758635118, 0.6345897794728002,
+         0.4575176969723829, -0.04127762387303829, 0.012318863014602572, 0.04489692442836251],
+        rtol=1e-12,
+    )  # fmt: skip
+    torus = TorusWorld(shape=(4, 5)).sequence(12, np.random.default_rng(7))
+    assert torus.step.tolist() == [0, 4, 4, 2, 4, 2, 3, 4, 2, 4, 0, 4]
+    np.testing.assert_allclose(
+        torus.x[:, 7],
+        [0.24999051740106154, 1.0586325130162042, 1.0584893718313113, 0.9022961775650695,
+         1.1196024772530597, 0.9787130351348647, 0.9371177225929702, 0.3652564747106412,
+         0.8316339626198921, 0.3076466765244871, 0.9493556294048008, 0.6498963393615403],
+        rtol=1e-12,
+    )  # fmt: skip
+    held = TorusWorld(shape=(4, 5)).heldout(3, np.random.default_rng(2), centres=(0.5, 0.75))
+    np.testing.assert_allclose(
+        held.x[:, 11], [0.7863886764294745, 0.10359259378769586, 0.07794472587418232], rtol=1e-12
+    )

@@ -1,0 +1,360 @@
+"""The schema of scenario and model files, as pydantic models (`pcsim.validation.Table`).
+
+Each field and each limit is stated once: here, or for the ``[world]`` table in
+`pcsim.worlds` (a world table is a `RingWorld` or `TorusWorld` with a ``frame_duration``).
+Kind-specific tables are discriminated unions on ``kind``: ``[world]`` and each
+``[[symmetry.candidates]]`` entry, whose keys per kind are ``pcsim.groups.SPEC_KINDS``.
+Quantities are brian2 Quantities, written with units (``tau_r = "10 ms"``).
+
+`Scenario` is a whole, resolved scenario: its cross-field checks fill in the defaults that
+depend on other fields (``connectivity`` "dense" above layer 0, ``evidence_weights``).
+`ScenarioFile`, `Quick` and `ModelFile` are what each file may contain; the loader
+(`pcsim.config.load`) checks them with missing keys allowed, then the merged `Scenario`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from brian2 import Hz, ms, second
+from brian2.units.fundamentalunits import Quantity
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PlainValidator,
+    PositiveFloat,
+    create_model,
+    model_validator,
+)
+
+from pcsim.backends import BACKENDS, FLOAT_DTYPES
+from pcsim.circuit import CONNECTIVITIES, NONLINEARITIES
+from pcsim.errors import show
+from pcsim.groups import SPEC_KINDS, transformation, transformation_at
+from pcsim.layouts import KINDS as LAYOUT_KINDS
+from pcsim.layouts import Layout
+from pcsim.network import parse_monitor_name
+from pcsim.quantities import Dimensioned
+from pcsim.validation import Count, Table, invalid
+from pcsim.worlds import Fractions, RingWorld, TorusWorld
+
+PositiveTime = Annotated[Quantity, Dimensioned("time", gt=0)]
+Rate = Annotated[Quantity, Dimensioned("rate", ge=0)]
+
+
+class Simulation(Table):
+    dt: PositiveTime = 1 * ms  # integration time step
+    threads: NonNegativeInt = 0  # OpenMP threads for cpp_standalone (0: Brian2's default)
+    float_dtype: Literal[*FLOAT_DTYPES] = "float64"
+    divergence_bound: PositiveFloat = 1e6  # |value| above it counts as diverged
+
+
+class _Framed(Table):
+    frame_duration: PositiveTime  # how long each frame is shown
+
+
+class RingWorldTable(_Framed, RingWorld):
+    """``[world]`` with ``kind = "ring"``."""
+
+
+class TorusWorldTable(_Framed, TorusWorld):
+    """``[world]`` with ``kind = "torus"``."""
+
+
+WorldTable = Annotated[RingWorldTable | TorusWorldTable, Field(discriminator="kind")]
+
+
+class Training(Table):
+    frames: Count  # development frames (learning on)
+
+
+class Probe(Table):
+    frames: Count = 50  # held-out frames (learning frozen)
+    # also probe as many stimuli centred here, where new scenes never were (see world.centres)
+    novel_centres: Fractions | None = None
+
+
+class Monitors(Table):
+    # recorded variables 'L<layer>.<variable>' or 'cand.<variable>' (pcsim.network)
+    variables: list[str] = ["L0.eps", "L1.r"]
+    interval: PositiveTime | None = None  # sampling interval (None: once per frame)
+
+
+class Layer(Table):
+    """One ``[[circuit.layers]]`` entry; layer 0 is sensory, each other predicts the one
+    below. ``rf_radius`` (of a 'local' connection) is in units of the layout's extent."""
+
+    noun: ClassVar[str] = "layer"
+    layout: Literal[*LAYOUT_KINDS]
+    shape: Annotated[list[Count], Field(min_length=1)]  # [n] or [H, W]
+    channels: Count = 1  # feature channels per position
+    precision: PositiveFloat = 1.0  # precision (inverse variance) of this layer's errors
+    connectivity: Literal[*CONNECTIVITIES] | None = None  # to the layer below; default dense
+    rf_radius: PositiveFloat | None = None  # required with 'local'
+    invariant: bool = False  # every candidate acts on this layer as the identity
+
+    def to_layout(self) -> Layout:
+        return Layout(self.layout, tuple(self.shape), self.channels)
+
+    @model_validator(mode="after")
+    def _shape_fits_layout(self) -> Layer:
+        try:
+            self.to_layout()
+        except ValueError as error:
+            raise invalid(str(error), at="shape") from None
+        return self
+
+
+class Circuit(Table):
+    nonlinearity: Literal[*NONLINEARITIES] = "tanh"  # rate function f
+    tau_r: PositiveTime  # time constant of the rate units
+    alpha: NonNegativeFloat = 0.0  # leak / prior weight
+    eta: Rate  # Hebbian learning rate
+    eta_decay: Rate = 0 * Hz  # weight decay rate
+    learning: bool = True  # whether the weights learn during development
+    init_weight_scale: NonNegativeFloat = 0.1  # scale of the random initial weights
+    layers: Annotated[list[Layer], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _layers(self) -> Circuit:
+        for i, layer in enumerate(self.layers):
+            at = f"layers.{i}"
+            if i == 0:
+                if layer.invariant:
+                    raise invalid(
+                        "layer 0 is the sensory layer, which defines the candidates; "
+                        "it cannot be invariant",
+                        at=f"{at}.invariant",
+                    )
+                for key in ("connectivity", "rf_radius"):
+                    if getattr(layer, key) is not None:
+                        raise invalid(
+                            f"layer 0 is the sensory layer and has no connection below; "
+                            f"remove '{key}'",
+                            at=f"{at}.{key}",
+                        )
+                continue
+            layer.connectivity = layer.connectivity or "dense"
+            if layer.connectivity == "local":
+                if layer.rf_radius is None:
+                    raise invalid("required when connectivity is 'local'", at=f"{at}.rf_radius")
+                below = self.layers[i - 1].layout
+                if layer.layout != below:
+                    raise invalid(
+                        f"a local connection needs the same layout as the layer below "
+                        f"('{below}'), got '{layer.layout}'",
+                        at=f"{at}.layout",
+                    )
+        return self
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shift(value: Any) -> int | list[int]:
+    if _is_int(value) or (isinstance(value, list) and len(value) == 2 and all(map(_is_int, value))):
+        return value
+    if isinstance(value, list) and len(value) != 2:
+        raise invalid(f"must be a list of 2 entries, got {show(value)}")
+    raise invalid(f"must be an integer or a list of 2 integers, got {show(value)}")
+
+
+def _channel_map(value: Any) -> str | list[int]:
+    if isinstance(value, str) or (isinstance(value, list) and all(map(_is_int, value))):
+        return value
+    raise invalid(f"must be a string or a list of integers, got {show(value)}")
+
+
+# The type of each key of a transformation spec (pcsim.groups checks the values).
+_SPEC_KEYS: dict[str, Any] = {
+    "by": Annotated[int | list[int], PlainValidator(_shift)],  # s on a ring, [dy, dx] on a sheet
+    "axis": Literal["x", "y"],  # mirror axis of a sheet reflection
+    "offset": int,  # reflection offset (the axis passes through offset / 2)
+    "times": int,  # number of quarter turns
+    "seed": int,  # seed of a random permutation
+    # channel map: 'identity', 'mirror', 'rotate90' or the image of each channel
+    "channels": Annotated[str | list[int], PlainValidator(_channel_map)],
+}
+
+
+class Candidate(Table):
+    """A ``[[symmetry.candidates]]`` entry: a ``pcsim.groups`` transformation spec (written
+    for the sensory layer's layout) and a unique ``name``; one model per kind."""
+
+    noun: ClassVar[str] = "candidate"
+    name: str
+
+    def spec(self) -> dict[str, Any]:
+        """The transformation spec with ``name``: the keys that are set."""
+        return self.model_dump(exclude_none=True)
+
+
+CANDIDATES: tuple[type[Candidate], ...] = tuple(
+    create_model(
+        f"{kind.title()}Candidate",
+        __base__=Candidate,
+        kind=(Literal[kind], ...),
+        **{key: (_SPEC_KEYS[key] | None, None) for key in keys},
+    )
+    for kind, keys in SPEC_KINDS.items()
+)
+CandidateTable = Annotated[Union[CANDIDATES], Field(discriminator="kind")]  # noqa: UP007
+
+
+class Symmetry(Table):
+    lam: NonNegativeFloat = 1.0  # weight lambda of structural surprise
+    beta: PositiveFloat = 1000.0  # inverse temperature of the responsibilities
+    theta: PositiveFloat = 0.01  # energy of the null hypothesis, per unit
+    tau_dev: PositiveTime = 2 * second  # developmental time constant of the prior pi
+    pi_min: Annotated[float, Field(gt=0, lt=1)] = 0.05  # acceptance threshold of pi
+    # rate at which each synapse relaxes towards its partners under the candidates,
+    # weighted by pi (the prior acting on the weights; 0 Hz: off)
+    weight_coupling: Rate = 0 * Hz
+    evidence_weights: list[NonNegativeFloat] | None = None  # w_l per layer (default 1, 0, 0, ...)
+    checkpoints: NonNegativeInt = 5  # equivariance probes during development
+    probe_stimuli: Count = 8  # base stimuli per equivariance probe
+    candidates: Annotated[list[CandidateTable], Field(min_length=1)]
+
+
+class Run(Table):
+    """What a scenario file and its ``[quick]`` table share."""
+
+    description: str  # one line shown by `pcsim list`
+    seed: NonNegativeInt = 0  # random seed (world, probes and initial weights)
+    backend: Literal[*BACKENDS] = "cpp_standalone"  # Brian2 device
+    simulation: Simulation = Field(default_factory=Simulation)
+    world: WorldTable
+    training: Training
+    probe: Probe = Field(default_factory=Probe)
+    monitors: Monitors = Field(default_factory=Monitors)
+    symmetry: Symmetry | None = None  # the symmetry prior (None: no prior)
+
+
+class ScenarioFile(Run):
+    """A scenario file (its ``[quick]`` table aside): everything but the circuit."""
+
+    model: str  # circuit file: a name in models/ or a path relative to the scenario
+
+
+class Quick(Run):
+    """A scenario's ``[quick]`` table: values used with ``--quick``."""
+
+    circuit: Circuit
+
+
+class ModelFile(Table):
+    description: str | None = None  # what the circuit is
+    circuit: Circuit
+
+
+def _is_multiple(x: Quantity, dt: Quantity) -> bool:
+    n = float(x / dt)
+    return round(n) >= 1 and abs(n - round(n)) <= 1e-9 * max(n, 1.0)
+
+
+class Scenario(ScenarioFile):
+    """A resolved scenario: the scenario file with its model's circuit, ``[quick]`` and
+    overrides merged in, its ``name`` (file stem) and ``source`` (file path)."""
+
+    circuit: Circuit
+    name: str
+    source: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        self._check_world_size()
+        self._check_timing()
+        self._check_monitors()
+        self._check_symmetry()
+        return self
+
+    def _check_world_size(self) -> None:
+        world, layer0 = self.world, self.circuit.layers[0]
+        units = layer0.to_layout().size
+        shape = " x ".join(str(s) for s in layer0.shape)
+        size = f"the size of circuit layer 0 (shape {shape} x channels {layer0.channels} = {units})"
+        if isinstance(world, RingWorld):
+            if units != world.channels:
+                raise invalid(f"must equal {size}, got {world.channels}", at="world.channels")
+            return
+        h, w = world.shape  # a torus: one pixel per sensory unit, laid out as layer 0
+        if units != h * w:
+            raise invalid(f"H x W must equal {size}, got {h} x {w} = {h * w}", at="world.shape")
+        if layer0.layout != "torus":
+            raise invalid(
+                f"a torus world needs a 'torus' sensory layer, got '{layer0.layout}'",
+                at="circuit.layers.0.layout",
+            )
+        if layer0.shape != [h, w]:
+            raise invalid(
+                f"must equal circuit layer 0's shape {show(layer0.shape)}, got {show(world.shape)}",
+                at="world.shape",
+            )
+
+    def _check_timing(self) -> None:
+        dt = self.simulation.dt
+        for at, value in (
+            ("world.frame_duration", self.world.frame_duration),
+            ("monitors.interval", self.monitors.interval),
+        ):
+            if value is not None and not _is_multiple(value, dt):
+                raise invalid(f"must be a whole multiple of simulation.dt = {dt}, got {value}", at)
+
+    def _check_monitors(self) -> None:
+        n = len(self.circuit.layers)
+        for i, var in enumerate(self.monitors.variables):
+            try:
+                layer, _ = parse_monitor_name(var, n)
+            except ValueError as error:
+                raise invalid(str(error), at=f"monitors.variables.{i}") from None
+            if layer < 0 and self.symmetry is None:
+                raise invalid(
+                    f"'{var}' needs a [symmetry] section (no candidates)",
+                    at=f"monitors.variables.{i}",
+                )
+
+    def _check_symmetry(self) -> None:
+        """Fill in the evidence weights; check that every candidate is a transformation of
+        the sensory layout that can be carried to every layer as `pcsim.symmetry` will
+        (on an invariant layer every candidate acts as the identity)."""
+        sym, layers = self.symmetry, self.circuit.layers
+        if sym is None:
+            return
+        if sym.evidence_weights is None:
+            sym.evidence_weights = [1.0] + [0.0] * (len(layers) - 1)
+        elif len(sym.evidence_weights) != len(layers):
+            raise invalid(
+                f"needs one weight per circuit layer ({len(layers)}), "
+                f"got {show(sym.evidence_weights)}",
+                at="symmetry.evidence_weights",
+            )
+        sensory = layers[0].to_layout()
+        first: dict[str, int] = {}
+        for i, candidate in enumerate(sym.candidates):
+            at, name = f"symmetry.candidates.{i}", candidate.name
+            if name in first:
+                raise invalid(
+                    f"duplicate candidate name {show(name)} (already used by candidate "
+                    f"{first[name]})",
+                    at=f"{at}.name",
+                )
+            first[name] = i
+            spec = {k: v for k, v in candidate.spec().items() if k != "name"}
+            try:
+                transformation(sensory, spec)
+            except (ValueError, TypeError) as e:
+                raise invalid(
+                    f"candidate '{name}' is not a valid transformation: {e}", at
+                ) from None
+            for l, layer in enumerate(layers[1:], start=1):
+                layout = layer.to_layout()
+                try:
+                    transformation_at(spec, sensory, layout, invariant=layer.invariant)
+                except (ValueError, TypeError) as e:
+                    raise invalid(
+                        f"candidate '{name}' cannot be carried to circuit layer {l} "
+                        f"({layout.kind} {list(layout.shape)} x {layout.channels} channels): {e}",
+                        at,
+                    ) from None
