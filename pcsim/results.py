@@ -67,6 +67,15 @@ def save_figure(figure, path: Path) -> None:
     )
 
 
+def read_run_info(run_dir: Path) -> dict:
+    """A run directory's run.json; empty when there is none that can be read (a run that
+    never started, or stopped before writing it)."""
+    try:
+        return json.loads((Path(run_dir) / "run.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def new_run_directory(root: Path, scenario: str) -> Path:
     """Create and return a fresh ``root/<scenario>-<timestamp>[-n]`` directory."""
     root = Path(root)

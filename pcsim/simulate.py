@@ -99,6 +99,9 @@ class Simulator:
 
     def _new_network(self) -> CircuitNetwork:
         backends.activate(self.options)
+        # Brian2 names code objects after the living ones: objects of earlier runs, left in
+        # reference cycles once the device let go of them, would change the generated code
+        gc.collect()
         return build_network(self.spec, self.protocol, self.setup)
 
     def _check(self, inputs: Inputs) -> None:
@@ -162,9 +165,6 @@ class Simulator:
 
     def _prepare_standalone(self) -> None:
         if self._circuit is None:
-            # Brian2 names code objects after the living ones; objects of earlier runs left
-            # in reference cycles would change the names, the code and the cache key
-            gc.collect()
             self._circuit = self._new_network()
             self._parameters = buildcache.detach_parameters(self._circuit.network)
             # progress code always (shown with ``report``): one binary for quiet and not

@@ -25,18 +25,14 @@ sweep) keeps a second sweep out of a directory in use.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
-import io
 import itertools
 import json
 import logging
-import math
 import os
 import re
 import shutil
 import socket
-import statistics
 import sys
 import tempfile
 import threading
@@ -48,22 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scipy import stats
-
-from pcsim import __version__, config, experiment, results
+from pcsim import __version__, config, experiment, results, summary
 from pcsim.errors import ConfigError, PcsimError
 
-#: Headline metrics of summary.md: (label, column of summary.csv); layers are added for
-#: every ``equivariance_error_mean.L<l>`` a run reports.
-HEADLINE = (
-    ("effective group: precision", "effective_group.precision"),
-    ("effective group: recall", "effective_group.recall"),
-    ("order of the generated group", "effective_group.order"),
-    ("held-out prediction error", "heldout_prediction_error"),
-    ("transformed held-out prediction error", "transformed_heldout_prediction_error"),
-    ("weight-sharing index", "weight_sharing_index"),
-)
-BASELINE = "baseline"
 #: One pcsim run at a time per process: Brian2's device and the working directory are
 #: process-wide (Dask workers should run one thread each; this keeps extra threads safe).
 _RUN_LOCK = threading.Lock()
@@ -324,19 +307,12 @@ def _remove_partials(runs: Path) -> None:
 
 
 def _status(run_dir: Path) -> str | None:
-    """A run directory's status from its run.json (None: no readable run.json)."""
-    try:
-        return json.loads((run_dir / "run.json").read_text()).get("status")
-    except (OSError, ValueError):
-        return None
+    return results.read_run_info(run_dir).get("status")
 
 
 def _record(point: Point, run_dir: Path) -> dict:
     """What sweep.json says about a point, read from its run directory."""
-    try:
-        info = json.loads((run_dir / "run.json").read_text())
-    except (OSError, ValueError):
-        info = {}  # not run, or stopped before it wrote run.json
+    info = results.read_run_info(run_dir)
     timings = info.get("timings_s", {})
     seconds = sum(t["compile"] + t["simulate"] for t in timings.values())
     return {
@@ -406,7 +382,7 @@ def run_sweep(
             state["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S")
             state["compilations"] = sum(r["compiled"] for r in records.values())
             _write_state(out, state)
-            rows = write_summary(out, points)
+            rows = summary.write(out, [(p.name, p.seed, p.values) for p in points])
     return Sweep(out, [records[p.name] for p in points], rows)
 
 
@@ -609,117 +585,3 @@ def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-# --- Summaries ---------------------------------------------------------------------------
-
-
-def write_summary(out: Path, points: list[Point]) -> list[dict]:
-    """Write ``summary.csv`` and ``summary.md`` of the runs in ``out/runs``; returns the
-    rows of summary.csv."""
-    out = Path(out)
-    rows = [_row(point, out / "runs" / point.name) for point in points]
-    columns: dict[str, None] = {"run": None, "status": None, "seed": None}
-    columns.update({key: None for point in points[:1] for key, _ in point.values})
-    for row in rows:
-        columns.update({key: None for key in row if key != "error"})
-    columns["error"] = None
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    results.atomic_write_text(out / "summary.csv", buffer.getvalue())
-    results.atomic_write_text(out / "summary.md", summary_markdown(points, rows))
-    return rows
-
-
-def _row(point: Point, run_dir: Path) -> dict:
-    """One row of summary.csv: the run, its seed and grid values, and (complete runs)
-    every scalar metric, the baseline's prefixed ``baseline.``."""
-    row: dict[str, Any] = {"run": point.name, "seed": point.seed, **dict(point.values)}
-    record = _record(point, run_dir)
-    row["status"] = record["status"]
-    if record["status"] != "complete":
-        row["error"] = record["error"] or "did not finish"
-        return row
-    try:
-        metrics = json.loads((run_dir / "metrics.json").read_text())
-    except (OSError, ValueError) as error:
-        row.update(status="failed", error=f"metrics.json: {error}")
-        return row
-    baseline = metrics.get(BASELINE) or {}
-    row.update(_scalars(metrics, ""))
-    row.update(_scalars(baseline, f"{BASELINE}."))
-    return row
-
-
-def _scalars(metrics: dict, prefix: str) -> dict[str, Any]:
-    """The numbers in ``metrics`` (nested tables flattened to dotted keys), without the
-    baseline's and the comparison's tables."""
-    flat: dict[str, Any] = {}
-    for key, value in metrics.items():
-        if key in (BASELINE, "comparison"):
-            continue
-        if isinstance(value, dict):
-            flat.update(_scalars(value, f"{prefix}{key}."))
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
-            flat[f"{prefix}{key}"] = float(value)  # e.g. a group order: beyond int64
-        elif value is None or isinstance(value, bool | int | float):
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def summary_markdown(points: list[Point], rows: list[dict]) -> str:
-    """Per grid point, the headline metrics over seeds: mean ± sd [95 % CI] with the
-    prior and for its baseline."""
-    complete = [r for r in rows if r["status"] == "complete"]
-    keys = [key for key, _ in points[0].values] if points else []
-    layers = sorted(
-        {k.split(".")[1] for r in complete for k in r if k.startswith("equivariance_error_mean.")}
-    )
-    headline = [(f"equivariance error, layer {layer[1:]}", f"equivariance_error_mean.{layer}")
-                for layer in layers]  # fmt: skip
-    headline = [*HEADLINE[:3], *headline, *HEADLINE[3:]]
-    baseline = any(k.startswith(f"{BASELINE}.") for r in complete for k in r)
-    seeds = sorted({p.seed for p in points})
-    lines = [
-        f"# Sweep: {len(rows)} runs ({len(seeds)} seeds x {len(rows) // max(len(seeds), 1)} "
-        f"grid points), {len(complete)} complete",
-        "",
-        "mean ± sd over seeds, [95 % confidence interval of the mean (Student t)]",
-    ]
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row[k] for k in keys), []).append(row)
-    for values, group in groups.items():
-        done = [r for r in group if r["status"] == "complete"]
-        lines += ["", f"## {', '.join(f'{k} = {v}' for k, v in zip(keys, values, strict=True))}"
-                  if keys else "## all runs", ""]  # fmt: skip
-        lines.append(f"{len(done)} of {len(group)} runs complete")
-        lines.append("")
-        if not done:
-            continue
-        header = (
-            "| metric | with prior | baseline (prior off) |" if baseline else "| metric | value |"
-        )
-        lines += [header, "|---|---|---|" if baseline else "|---|---|"]
-        for label, column in headline:
-            cells = [_stats([r.get(column) for r in done])]
-            if baseline:
-                cells.append(_stats([r.get(f"{BASELINE}.{column}") for r in done]))
-            if any(cell != "n/a" for cell in cells):
-                lines.append(f"| {label} | {' | '.join(cells)} |")
-    return "\n".join(lines) + "\n"
-
-
-def _stats(values: list) -> str:
-    """``mean ± sd [lo, hi]`` of the numbers in ``values`` (None and NaN left out)."""
-    xs = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-    if not xs:
-        return "n/a"
-    mean = statistics.fmean(xs)
-    if len(xs) == 1:
-        return f"{mean:.4g} (n = 1)"
-    sd = statistics.stdev(xs)
-    half = stats.t.ppf(0.975, len(xs) - 1) * sd / math.sqrt(len(xs))
-    return f"{mean:.4g} ± {sd:.2g} [{mean - half:.4g}, {mean + half:.4g}]"

@@ -43,6 +43,7 @@ RUN_TIME = (
     "symmetry.theta=0.02",
     'circuit.tau_r="20 ms"',
     "circuit.layers.1.precision=0.5",
+    "symmetry.evidence_weights=[1.0, 0.5]",
     "world.noise_sd=0.1",
 )
 COMPILED = (
@@ -62,6 +63,7 @@ def test_run_time_values_share_a_key_and_compiled_ones_do_not(tmp_path):
     keys = {override: key(tmp_path, override) for override in COMPILED}
     assert base not in keys.values()
     assert len(set(keys.values())) == len(COMPILED)
+    assert key(tmp_path, "seed=3") == base  # the networks built before leave no trace
 
 
 @pytest.mark.slow
