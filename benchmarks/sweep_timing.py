@@ -49,10 +49,11 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        sequential = sum(
+        each = [
             pcsim_command(["run", *common, "--seed", str(s), "--out", str(root / f"seq{s}")], "off")
             for s in range(1, n + 1)
-        )
+        ]
+        sequential = sum(each)
         seq_compiled = sum(compiled(root / f"seq{s}") for s in range(1, n + 1))
         cache = str(root / "cache")
         sweep_out = root / "sweep"
@@ -78,6 +79,7 @@ def main() -> None:
     print(f"| `pcsim sweep --seeds 1-{n}`, empty cache | {swept:.1f} | {state['compilations']} |")
     print(f"| one more `pcsim run`, warm cache | {warm:.1f} | {warm_compiled} |")
     print(f"\nspeed-up of the sweep: {sequential / swept:.1f}x; metrics identical: {same}")
+    print(f"sequential runs, wall time each (s): {', '.join(f'{t:.1f}' for t in each)}")
 
 
 if __name__ == "__main__":

@@ -250,7 +250,7 @@ def run_point(point: Point, runs: Path, topic: str | None = None) -> dict:
 def _announce(topic: str | None, name: str) -> None:
     if topic is None:
         return
-    from distributed import get_worker
+    from distributed import get_worker  # here: `pcsim run` need not import Dask
 
     with contextlib.suppress(ValueError):  # not on a Dask worker
         get_worker().log_event(topic, {"point": name})
@@ -460,7 +460,7 @@ def _write_state(out: Path, state: dict) -> None:
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None, n_points: int) -> Iterator[Any]:
     """A Dask client of the cluster at ``scheduler``, or of a new local cluster."""
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # here: `pcsim run` need not import Dask
 
     if scheduler:
         try:
