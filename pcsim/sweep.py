@@ -529,7 +529,8 @@ def _execute(
                 records[point.name] = record
                 pace.finished_here += 1
                 save()
-            pace.show(records, len(running), final=not futures)
+            busy = sum(p.name in running and not f.done() for f, p in futures.items())
+            pace.show(records, busy, final=not futures)
             if futures:
                 time.sleep(0.25)
     except BaseException:
