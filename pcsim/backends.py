@@ -17,6 +17,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 from brian2 import prefs
+from brian2.codegen.cpp_prefs import get_compiler_and_args
 
 from pcsim.errors import BackendError, Interrupted
 
@@ -139,21 +140,24 @@ def _link_curand(directory: Path) -> None:
     prefs.codegen.cpp.library_dirs = [*prefs.codegen.cpp.library_dirs, str(links)]
 
 
-def build(directory: Path, options: BackendOptions, *, report: bool) -> float:
-    """Generate and compile the active standalone project in ``directory``; returns the
-    seconds it took. The binary is ``directory / "main"``."""
+def generate_project(directory: Path, options: BackendOptions) -> None:
+    """Write the active standalone project (sources, makefile, data) into ``directory``
+    without compiling it."""
     directory = Path(directory)
     if options.name == "cuda_standalone":
         _cuda_preferences(options)
         _link_curand(directory)
-    start = time.perf_counter()
+    brian2.get_device().build(directory=str(directory), compile=False, run=False)
+
+
+def compile_project(directory: Path) -> None:
+    """Compile the project that `generate_project` wrote into ``directory``; the binary is
+    ``directory / "main"`` (the compiler's output is shown when it fails)."""
+    compiler, _ = get_compiler_and_args()
     try:
-        brian2.get_device().build(
-            directory=str(directory), compile=True, run=False, with_output=report
-        )
+        brian2.get_device().compile_source(str(directory), compiler, False, False)
     except RuntimeError as error:
         raise _interrupted_compilation(error) or error from None
-    return time.perf_counter() - start
 
 
 def _interrupted_compilation(error: RuntimeError) -> Interrupted | None:
@@ -179,20 +183,9 @@ def gpu_available() -> bool:
     return Path("/dev/nvidiactl").exists() or Path("/dev/nvidia0").exists()
 
 
-def build_and_run(
-    directory: Path, options: BackendOptions, run_args: dict, *, report: bool
-) -> tuple[float, float]:
-    """Generate, compile and run the active standalone project in ``directory``.
-
-    Returns (compile seconds, simulation seconds), the latter the binary's own run time.
-    """
-    compiled = build(directory, options, report=report)
-    return compiled, rerun(directory, run_args, report=report)
-
-
 def rerun(directory: Path, run_args: dict, *, report: bool) -> float:
-    """Run the compiled standalone binary again with new ``run_args``; returns its run time
-    in seconds (no recompilation)."""
+    """Run the compiled standalone binary with ``run_args``; returns its run time in
+    seconds (no recompilation)."""
     device = brian2.get_device()
     start = time.perf_counter()
     device.run(directory=str(directory), with_output=report, run_args=run_args)

@@ -1,7 +1,8 @@
-"""The ``pcsim`` command: ``pcsim list``, ``pcsim run SCENARIO [options]`` and
-``pcsim analyse RUN_DIR``.
+"""The ``pcsim`` command: ``pcsim list``, ``pcsim run SCENARIO [options]``,
+``pcsim sweep SCENARIO --seeds ... [options]`` and ``pcsim analyse RUN_DIR``.
 
-Thin by design: it parses arguments and calls `pcsim.config` and `pcsim.experiment`.
+Thin by design: it parses arguments and calls `pcsim.config`, `pcsim.experiment` and
+`pcsim.sweep`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from brian2 import second
 
-from pcsim import __version__, config, experiment, footprint, lifecycle, results
+from pcsim import __version__, config, experiment, footprint, lifecycle, results, sweep
 from pcsim.backends import BACKENDS, STANDALONE_DEVICES
 from pcsim.errors import ConfigError, DivergenceError, Interrupted, PcsimError, one_line
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(cuda_standalone builds without a GPU)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_sweep_parser(sub)
     check = sub.add_parser(
         "check",
         help="validate a scenario and estimate its size and memory, without running it",
@@ -78,6 +80,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument("run_dir", type=Path, help="the results directory of a complete run")
     return parser
+
+
+def add_sweep_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "sweep",
+        help="run a scenario for many seeds and grid values on Dask; resumable",
+        description="Run SCENARIO for every seed and every combination of --grid values, "
+        "each point a 'pcsim run' in OUT/runs/, and summarise them in OUT/summary.csv and "
+        "OUT/summary.md. Running the same command again resumes: complete runs are kept, "
+        "failed and unfinished ones are run again. Exit status 1 if any run failed.",
+    )
+    parser.add_argument("scenario", help="a scenario name (see 'pcsim list') or a .toml path")
+    parser.add_argument("--seeds", required=True, help="seeds: 1-10, 1,3,5 or 1-3,7")
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="run every listed value of a config field, e.g. --grid symmetry.lam=0,3,10 "
+        "(repeatable: the cartesian product; values are checked like --set)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field for every run (repeatable)",
+    )
+    parser.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
+    parser.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="sweep directory (new, empty, or this sweep's to resume it); "
+        "default: results/<scenario>-sweep-<date>-<time>",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes (default: one per core)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786, instead of local "
+        "processes (its workers need pcsim and the sweep directory at the same path)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
 
 def cmd_list() -> int:
@@ -121,10 +172,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     metrics = experiment.run_scenario(cfg, out, report=not args.quiet)
     info = json.loads((out / "run.json").read_text())
     say(f"pcsim: done in {time.perf_counter() - start:.1f} s")
+    cached = not info.get("build", {}).get("compiled", True)
     for condition, timing in info["timings_s"].items():
         say(
             f"pcsim:   {condition}: compile {timing['compile']:.1f} s, "
             f"simulate {timing['simulate']:.1f} s"
+            + (" (binary from the build cache)" if cached and timing["compile"] else "")
         )
     for line in summary(metrics):
         say(f"pcsim: {line}")
@@ -150,6 +203,52 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"(available {footprint.available_memory() / 1e9:.3g} GB)"
     )
     return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    request = sweep.Request(
+        scenario=args.scenario,
+        seeds=sweep.parse_seeds(args.seeds),
+        grid=sweep.parse_grid(args.grid),
+        overrides=tuple(args.overrides),
+        quick=args.quick,
+        backend=args.backend,
+    )
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or DEFAULT_RESULTS / f"{Path(args.scenario).stem}-sweep-{stamp}"
+    live = sys.stdout.isatty()
+    shown = None
+
+    def progress(state: sweep.Progress) -> None:
+        """One line rewritten in place; without a terminal, a line per change of counts."""
+        nonlocal shown
+        if live:
+            print(f"\r{state}\x1b[K", end="\n" if state.final else "", flush=True)
+        elif (state.done, state.running, state.failed) != shown or state.final:
+            shown = (state.done, state.running, state.failed)
+            print(state, flush=True)
+
+    try:
+        outcome = sweep.run_sweep(
+            request,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=None if args.quiet else progress,
+        )
+    except KeyboardInterrupt:
+        print(f"\npcsim: sweep interrupted; repeat the command with --out {out} to resume",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    if not args.quiet:
+        print((outcome.out / "summary.md").read_text(), end="")
+    for point in outcome.failed:
+        print(f"pcsim: {point['name']} failed: {point['error']} ({outcome.out / point['dir']})",
+              file=sys.stderr)  # fmt: skip
+    print(f"pcsim: sweep in {outcome.out}" + (
+        f"; {len(outcome.failed)} of {len(outcome.points)} runs failed, repeat the command "
+        "to run them again" if outcome.failed else ""))  # fmt: skip
+    return 1 if outcome.failed else 0
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -202,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_analyse(args)
             if args.command == "check":
                 return cmd_check(args)
+            if args.command == "sweep":
+                return cmd_sweep(args)
             return cmd_run(args)
     except DivergenceError as error:
         print(

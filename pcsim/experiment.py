@@ -64,8 +64,9 @@ def development_from_config(cfg: Scenario) -> Development:
     )
 
 
-def run_info(cfg: Scenario) -> dict:
-    """What run.json records about a run before anything is built."""
+def run_info(cfg: Scenario, command: str | None = None) -> dict:
+    """What run.json records about a run before anything is built (``command``: default
+    this process's command line)."""
     return {
         "scenario": cfg.name,
         "seed": cfg.seed,
@@ -80,15 +81,18 @@ def run_info(cfg: Scenario) -> dict:
         },
         "git_commit": results.source_commit(Path(__file__).parent),  # None: not a checkout
         "pcsim_location": str(Path(__file__).resolve().parent),
-        "command": " ".join(sys.argv),
+        "command": command or " ".join(sys.argv),
         "memory_estimate_bytes": footprint.estimate(cfg).total,
         "timings_s": {},
     }
 
 
-def run_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> dict:
+def run_scenario(
+    cfg: Scenario, out_dir: Path, *, report: bool = True, command: str | None = None
+) -> dict:
     """Run the scenario ``cfg`` into ``out_dir`` (claimed for this run, see
-    `pcsim.lifecycle.claim_directory`); returns the metrics.
+    `pcsim.lifecycle.claim_directory`); returns the metrics. run.json records ``command``
+    (default: this process's command line).
 
     run.json is written first and says how the run ended (`pcsim.lifecycle`): on any
     failure, interruption or signal it records which, the files already written stay,
@@ -97,7 +101,7 @@ def run_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> dict:
     """
     out_dir = Path(out_dir)
     footprint.check(cfg)
-    record = lifecycle.RunRecord(out_dir, run_info(cfg))
+    record = lifecycle.RunRecord(out_dir, run_info(cfg, command))
     with record.ending(), lifecycle.brian2_log(out_dir):
         results.atomic_write_text(out_dir / "config.toml", config.dump_toml(cfg))
         dev = development_from_config(cfg)
@@ -109,6 +113,8 @@ def run_scenario(cfg: Scenario, out_dir: Path, *, report: bool = True) -> dict:
                 "compile": result.compile_seconds,
                 "simulate": result.simulate_seconds,
             }
+            if result.build is not None:  # the condition that built the standalone binary
+                record.info["build"] = {"key": result.build.key, "compiled": result.build.compiled}
             save_traces(out_dir / f"traces_{condition}.npz", dev.spec, plan, result)
             record.write()
 

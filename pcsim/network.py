@@ -221,7 +221,8 @@ def build_network(
     groups = layers + ([candidates] if candidates is not None else [])
     recorded = _monitors(groups, setup.monitors, protocol.interval, "monitor")
     at_frames = _monitors(groups, setup.frame_monitors, fd, "frame")
-    network = Network(*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
+    objects = (*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
+    network = Network(*objects, name="circuit")  # a fixed name: equal circuits, equal code
     return CircuitNetwork(
         network, layers, synapses, stimulus, plasticity, recorded, at_frames, weights, candidates
     )

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's file-creation mask (read without changing it for good)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -34,7 +35,7 @@ def _atomic_write(path: Path, write) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -64,6 +65,15 @@ def save_figure(figure, path: Path) -> None:
     _atomic_write(
         path, lambda handle: figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
     )
+
+
+def read_run_info(run_dir: Path) -> dict:
+    """A run directory's run.json; empty when there is none that can be read (a run that
+    never started, or stopped before writing it)."""
+    try:
+        return json.loads((Path(run_dir) / "run.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def new_run_directory(root: Path, scenario: str) -> Path:

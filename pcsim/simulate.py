@@ -1,12 +1,13 @@
 """Run a circuit on a backend and collect the results into NumPy.
 
 A `Simulator` holds one compiled circuit. Its first `run` builds (and, on standalone
-backends, compiles) the network; later runs with new inputs, weights or seeds reuse the
-compiled binary through Brian2's ``run_args``.
+backends, compiles, or takes the binary from `pcsim.buildcache`) the network; later runs
+with new inputs, weights or seeds reuse the compiled binary through Brian2's ``run_args``.
 """
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import brian2
 import numpy as np
 from brian2 import second
 
-from pcsim import backends, equations
+from pcsim import backends, buildcache, equations
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import BackendError, DivergenceError, Interrupted
@@ -48,7 +49,8 @@ class Result:
     ``frame_traces[name]``: (n_frames, N), the state at the end of every frame.
     ``weights``: final W_1..W_L, one value per synapse (`CircuitSpec.dense` for a matrix).
     ``divergence``: (population, time in s) of the first population that left the bound,
-    else None.
+    else None. ``build``: how the run that built a standalone binary got it (compiled or
+    from `pcsim.buildcache`); None for reruns and runtime backends.
     """
 
     times: np.ndarray
@@ -60,6 +62,7 @@ class Result:
     divergence: tuple[str, float] | None = None
     backend: str = ""
     final_state: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
+    build: buildcache.Build | None = None
 
     def raise_if_diverged(self, bound: float) -> None:
         if self.divergence is not None:
@@ -92,9 +95,13 @@ class Simulator:
         self.build_dir = Path(build_dir) if build_dir else None
         self._circuit: CircuitNetwork | None = None
         self._compiled = False
+        self._parameters: dict[tuple[str, str], object] = {}  # standalone: set every run
 
     def _new_network(self) -> CircuitNetwork:
         backends.activate(self.options)
+        # Brian2 names code objects after the living ones: objects of earlier runs, left in
+        # reference cycles once the device let go of them, would change the generated code
+        gc.collect()
         return build_network(self.spec, self.protocol, self.setup)
 
     def _check(self, inputs: Inputs) -> None:
@@ -113,9 +120,10 @@ class Simulator:
     def _run_args(
         self, circuit: CircuitNetwork, inputs: Inputs, initial_state: dict | None = None
     ) -> dict:
-        """What a run sets before it starts: the frame and gate tables, then the initial
-        state (if continuing), then the weights and lambda of ``inputs`` (which win)."""
-        values: dict[tuple[str, str], object] = dict(initial_state or {})
+        """What a run sets before it starts: the frame and gate tables, the network's
+        parameters (standalone), then the initial state (if continuing), then the weights
+        and lambda of ``inputs`` (which win)."""
+        values: dict[tuple[str, str], object] = {**self._parameters, **(initial_state or {})}
         for owner, w in zip(circuit.weights, inputs.weights, strict=True):
             values[(owner.name, "w")] = w
         if inputs.lam is not None:
@@ -135,21 +143,32 @@ class Simulator:
             args[getattr(objects[owner], var)] = value
         return args
 
+    def generate(self) -> str:
+        """Generate the standalone project without compiling it; returns its build-cache
+        key (`pcsim.buildcache`: simulators with equal keys run one binary)."""
+        if not self.options.standalone:
+            raise ValueError(
+                f"only standalone backends generate a project, not {self.options.name}"
+            )
+        self._prepare_standalone()
+        return buildcache.generate(self.build_dir, self.options)
+
     def build(self) -> Path:
         """Generate and compile the standalone project without running it (no GPU or
         inputs needed); returns the path of the binary."""
         if not self.options.standalone:
             raise ValueError(f"only standalone backends build a binary, not {self.options.name}")
         self._prepare_standalone()
-        backends.build(self.build_dir, self.options, report=self.report)
+        buildcache.build(self.build_dir, self.options, report=self.report)
         self._compiled = True
         return self.build_dir / "main"
 
     def _prepare_standalone(self) -> None:
         if self._circuit is None:
             self._circuit = self._new_network()
-            report = "text" if self.report else None
-            self._circuit.network.run(self.protocol.duration, report=report)
+            self._parameters = buildcache.detach_parameters(self._circuit.network)
+            # progress code always (shown with ``report``): one binary for quiet and not
+            self._circuit.network.run(self.protocol.duration, report="text")
             if self.build_dir is None:
                 self.build_dir = Path(tempfile.mkdtemp(prefix="pcsim-build-"))
 
@@ -179,16 +198,15 @@ class Simulator:
             )
         self._prepare_standalone()
         run_args = self._run_args(self._circuit, inputs, initial_state)
+        build = None
         if not self._compiled:
-            compiled, simulated = backends.build_and_run(
-                self.build_dir, self.options, run_args, report=self.report
-            )
+            build = buildcache.build(self.build_dir, self.options, report=self.report)
             self._compiled = True
-        else:
-            compiled = 0.0
-            simulated = backends.rerun(self.build_dir, run_args, report=self.report)
+        simulated = backends.rerun(self.build_dir, run_args, report=self.report)
         self._raise_if_stopped(backends.completed_fraction())
-        return self._collect(self._circuit, compiled, simulated)
+        result = self._collect(self._circuit, build.seconds if build else 0.0, simulated)
+        result.build = build
+        return result
 
     def _raise_if_stopped(self, fraction: float) -> None:
         """Brian2 turns a first Ctrl-C (and `request_stop`) into a stop at the end of the

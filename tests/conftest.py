@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
 from brian2 import Hz, ms
 
+from pcsim import buildcache
 from pcsim.circuit import CircuitSpec, LayerSpec
 from pcsim.layouts import Layout
 from pcsim.network import Protocol
@@ -13,6 +18,20 @@ from pcsim.simulate import Inputs
 
 MONITORS = ("L0.eps", "L0.mu", "L1.r", "L1.fb", "L2.r")
 FRAME_MONITORS = ("L0.eps", "L1.r")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def build_cache(tmp_path_factory) -> Iterator[Path]:
+    """One build cache for the test session, not the user's (tests that count
+    compilations point PCSIM_CACHE_DIR at their own)."""
+    root = tmp_path_factory.mktemp("build-cache")
+    previous = os.environ.get(buildcache.ENV)
+    os.environ[buildcache.ENV] = str(root)
+    yield root
+    if previous is None:
+        del os.environ[buildcache.ENV]
+    else:
+        os.environ[buildcache.ENV] = previous
 
 
 def small_circuit(nonlinearity: str = "tanh", learning: bool = True, eta=5 * Hz) -> CircuitSpec:

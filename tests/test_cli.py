@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pcsim import analysis, cli, config, results
+from pcsim import analysis, buildcache, cli, config, results
 from pcsim.metrics import relative_prediction_error
 
 SMALL = [
@@ -237,6 +237,20 @@ def test_quick_run_cpp_standalone_agrees_with_numpy(tmp_path):
     ga, gb = a["effective_group"], b["effective_group"]
     assert ga["accepted"] == gb["accepted"] and ga["order"] == gb["order"]
     assert ga["pi"] == pytest.approx(gb["pi"], rel=1e-6, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_second_standalone_run_takes_its_binary_from_the_cache(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(buildcache.ENV, str(tmp_path / "cache"))
+    builds = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        argv = ["run", "ring", "--backend", "cpp_standalone", "--seed", seed, "--out", str(out)]
+        assert run([*argv, *SMALL]) == 0
+        builds.append(json.loads((out / "run.json").read_text())["build"])
+    assert builds[0]["compiled"] and not builds[1]["compiled"]
+    assert builds[0]["key"] == builds[1]["key"]
+    assert capsys.readouterr().out.count("binary from the build cache") == 1
 
 
 def test_torus_run_writes_sheet_figures(tmp_path):
