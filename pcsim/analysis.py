@@ -142,12 +142,24 @@ def energy_series(dev: Described, plan: Plan, result: Result) -> dict[str, np.nd
     series = {"F_pc": f_pc}
     if dev.symmetry:
         q = trace["cand.q"][plan.develop]
-        energies = [trace[f"cand.E_{l}"][plan.develop] for l in range(1, n)]
+        energies = [_raw_energies(dev, trace[f"L{l}.r"], l, plan.develop) for l in range(1, n)]
         s = metrics.structural_surprise(q, energies, list(dev.spec.sizes[1:]))
         series["S"] = s
         series["F"] = f_pc + dev.symmetry.lam * s
         series["pi"] = trace["cand.prior"][plan.develop]
     return series
+
+
+def _raw_energies(dev: Described, r: np.ndarray, l: int, frames: np.ndarray) -> np.ndarray:
+    """E_{l,k} = mean_i s_{l,k,i}^2 at the end of ``frames`` (indices into the frame table),
+    shape (len(frames), K + 1) with column 0 (the null) 0: from the frame-end rates ``r``
+    of layer l, the memory being the previous frame's end (0 before the first frame).
+    Not the monitored ``cand.E_l``, which learned precision divides by the variances."""
+    previous = np.where((frames > 0)[:, None], r[np.maximum(frames - 1, 0)], 0.0)
+    out = np.zeros((len(frames), dev.symmetry.n_candidates + 1))
+    for k, action in enumerate(dev.symmetry.actions[l], start=1):
+        out[:, k] = np.mean((r[frames] - previous[:, np.argsort(action)]) ** 2, axis=1)
+    return out
 
 
 def group_metrics(dev: Described, result: Result) -> dict:
@@ -185,6 +197,12 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     if dev.symmetry:
         out["series"]["pi_names"] = ["null", *dev.symmetry.names]
         out["effective_group"] = group_metrics(dev, result)
+        if dev.symmetry.learns_precision:  # mean learned variance at the end of development
+            end = plan.develop[-1]
+            out["error_variance"] = {
+                f"L{l}": float(result.frame_traces[f"L{l}.u"][end].mean())
+                for l in range(dev.spec.n_layers - 1)
+            }
     return out
 
 

@@ -68,6 +68,8 @@ class Development:
         names = [f"L{l}.r" for l in range(1, n)] + [f"L{l}.eps" for l in range(n - 1)]
         if self.symmetry:
             names += ["cand.q", "cand.prior"] + [f"cand.E_{l}" for l in range(n)]
+            if self.symmetry.learns_precision:
+                names += [f"L{l}.u" for l in range(n - 1)]
         return tuple(names)
 
     def plan(self, seed: int | None = None) -> Plan:

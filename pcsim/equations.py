@@ -78,12 +78,32 @@ SYMMETRY_PULL = Equations(
 )
 
 
-def layer_equations(index: int, n_layers: int, symmetric: bool = False) -> Equations:
-    """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included)."""
+#: Learned precision (docs/model.md#213-learned-precision): every error unit keeps a
+#: running mean ``u`` of its squared error, the variance that scales the evidence.
+ERROR_VARIANCE = Equations(
+    """
+    du/dt = gate*(eps**2 - u)/tau_prec : 1
+    tau_prec : second (shared, constant)
+    """
+)
+
+#: The gate of a layer that has no symmetry pull but learns its error variance (layer 0).
+GATE = Equations("gate : 1 (shared)")
+
+
+def layer_equations(
+    index: int, n_layers: int, symmetric: bool = False, learned_precision: bool = False
+) -> Equations:
+    """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included).
+    ``learned_precision`` (with ``symmetric``): error units learn their variance ``u``."""
     has_errors = index < n_layers - 1
     parts = SENSORY_UNITS if index == 0 else value_units(has_errors, symmetric)
     if has_errors:
         parts = parts + ERROR_UNITS
+        if symmetric and learned_precision:
+            parts = parts + ERROR_VARIANCE
+            if index == 0:
+                parts = parts + GATE
     if symmetric:
         parts = parts + MEMORY
     return parts + HEALTH
@@ -166,24 +186,29 @@ HEALTH_CHECK_VALUES = _LATCH.format(ok="abs(r) <= bound")
 
 # --- The symmetry prior (docs/model.md#2-the-symmetry-prior) -------------------------------
 
-#: One unit per (candidate k, unit i of layer l): the consistency error s_{l,k,i}.
-#: ``r_here``, ``m_moved`` and ``q_link`` are linked (gathered) from the layer and the
-#: candidate group, so that (rho_l(t_k) m)_i = m[rho_k^{-1}(i)] costs no synapses.
-#: Synapses cannot read gathered variables, so the two they need are copied every step.
+#: One unit per (candidate k, unit i of layer l): the consistency error s_{l,k,i} and its
+#: square ``e_lk`` in the units the evidence uses. ``r_here``, ``m_moved`` and ``q_link``
+#: are linked (gathered) from the layer and the candidate group, so that
+#: (rho_l(t_k) m)_i = m[rho_k^{-1}(i)] costs no synapses. Synapses cannot read gathered
+#: variables, so the two they need are copied every step.
 CONSISTENCY_UNITS = Equations(
     """
     s_lk : 1                        # s_{l,k,i} ("s" alone would shadow the unit second)
+    e_lk : 1                        # s_{l,k,i}^2, divided by its variance if learned
     q_k : 1                         # q of this unit's candidate
     r_here : 1 (linked)
     m_moved : 1 (linked)
     q_link : 1 (linked)
     """
 )
-CONSISTENCY_UPDATE = "s_lk = r_here - m_moved"
+#: ... and, with learned precision, the error variances of unit i and of rho_k^{-1}(i).
+CONSISTENCY_VARIANCES = Equations("u_here : 1 (linked)\nu_moved : 1 (linked)")
+CONSISTENCY_UPDATE = "s_lk = r_here - m_moved\ne_lk = s_lk**2"
+CONSISTENCY_UPDATE_LEARNED = "s_lk = r_here - m_moved\ne_lk = s_lk**2 / (u_here + u_moved)"
 RESPONSIBILITY_COPY = "q_k = q_link"
 
-#: Per-layer energy E_{l,k} = mean_i s_{l,k,i}^2, summed into the candidate group.
-ENERGY_SUM = "E_{layer}_post = s_lk_pre**2 * inv_n : 1 (summed)\ninv_n : 1 (shared, constant)"
+#: Per-layer energy E_{l,k} = mean_i e_{l,k,i}, summed into the candidate group.
+ENERGY_SUM = "E_{layer}_post = e_lk_pre * inv_n : 1 (summed)\ninv_n : 1 (shared, constant)"
 
 #: The pull on layer l: sum_k q_k s_{l,k}, summed into the layer's ``sym``.
 PULL_SUM = "sym_post = q_k_pre * s_lk_pre : 1 (summed)"

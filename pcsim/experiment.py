@@ -44,6 +44,8 @@ def development_from_config(cfg: Scenario) -> Development:
             evidence_weights=tuple(sym.evidence_weights),
             pi_min=sym.pi_min,
             weight_coupling=sym.weight_coupling,
+            precision=sym.precision,
+            tau_precision=sym.tau_precision,
         )
     return Development(
         spec=spec,

@@ -18,7 +18,7 @@ from pcsim.schedule import ORDER
 from pcsim.symmetry import SymmetrySpec
 
 #: Variables a monitor may record on each kind of layer, and on the candidate group.
-MONITORABLE = ("r", "eps", "mu", "fb", "m", "sym")
+MONITORABLE = ("r", "eps", "mu", "fb", "m", "sym", "u")
 CANDIDATE_MONITORABLE = ("q", "prior", "E")
 
 
@@ -100,7 +100,7 @@ def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
             f"monitor '{name}': layer {layer} does not exist (layers 0..{n_layers - 1})"
         )
     top = n_layers - 1
-    if (var in ("eps", "mu") and layer == top) or (var in ("fb", "sym") and layer == 0):
+    if (var in ("eps", "mu", "u") and layer == top) or (var in ("fb", "sym") and layer == 0):
         raise ValueError(f"monitor '{name}': layer {layer} has no variable '{var}'")
     return layer, var
 
@@ -137,13 +137,14 @@ def build_network(
     fd = protocol.frame_duration
     n_layers = spec.n_layers
     symmetric = symmetry is not None
+    learned = symmetric and symmetry.learns_precision
     stimulus = TimedArray(np.zeros((protocol.n_frames, spec.sizes[0])), dt=fd, name="stimulus")
     plasticity = TimedArray(np.zeros(protocol.n_frames), dt=fd, name="plasticity")
     layers: list[NeuronGroup] = []
     for index, layer in enumerate(spec.layers):
         group = NeuronGroup(
             layer.size,
-            equations.layer_equations(index, n_layers, symmetric),
+            equations.layer_equations(index, n_layers, symmetric, learned),
             method="euler",
             dt=protocol.dt,
             order=ORDER["values"],
@@ -175,7 +176,11 @@ def build_network(
             )
             if index > 0:
                 group.lam = symmetry.lam
+            if index > 0 or learned:
                 _at_frame_starts(group, equations.GATE_UPDATE, fd, ORDER["load"], f"L{index}_gate")
+        if learned and has_errors:
+            group.u = "1.0 / Pi"  # the configured precision is the initial belief
+            group.tau_prec = symmetry.tau_precision
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
         _at_frame_starts(group, check, fd, ORDER["check"], f"L{index}_health")
         layers.append(group)
@@ -311,13 +316,21 @@ def _symmetry_objects(
     objects = [candidates, normaliser, normalise]
     for l, layer in enumerate(layers):
         n = len(layer)
-        units = NeuronGroup(k * n, equations.CONSISTENCY_UNITS, dt=dt, name=f"C{l}", namespace={})
-        units.r_here = brian2.linked_var(layer, "r", index=np.tile(np.arange(n), k))
-        units.m_moved = brian2.linked_var(layer, "m", index=symmetry.gather(l))
+        weighted = symmetry.learns_precision and l < n_layers - 1
+        model = equations.CONSISTENCY_UNITS
+        if weighted:
+            model = model + equations.CONSISTENCY_VARIANCES
+        units = NeuronGroup(k * n, model, dt=dt, name=f"C{l}", namespace={})
+        here, moved = np.tile(np.arange(n), k), symmetry.gather(l)
+        units.r_here = brian2.linked_var(layer, "r", index=here)
+        units.m_moved = brian2.linked_var(layer, "m", index=moved)
+        if weighted:
+            units.u_here = brian2.linked_var(layer, "u", index=here)
+            units.u_moved = brian2.linked_var(layer, "u", index=moved)
         which = np.repeat(np.arange(1, k + 1), n)
         units.q_link = brian2.linked_var(candidates, "q", index=which)
         units.run_regularly(
-            equations.CONSISTENCY_UPDATE,
+            equations.CONSISTENCY_UPDATE_LEARNED if weighted else equations.CONSISTENCY_UPDATE,
             when="groups",
             order=ORDER["consistency"],
             name=f"C{l}_consistency",

@@ -75,6 +75,15 @@ class _Twin:
         )
         self.state = {"r": self.r, "mu": self.mu, "eps": self.eps, "fb": self.fb}
         self.state.update({"m": self.m, "sym": self.sym})
+        # learned precision: the error variance u_l of every layer with errors
+        self.u: list[np.ndarray] = []
+        if setup.symmetry is not None and setup.symmetry.learns_precision:
+            self.tau_prec = float(setup.symmetry.tau_precision / second)
+            self.u = [
+                np.full(size, 1.0 / p, dtype=dtype)
+                for size, p in zip(spec.sizes[: self.top], self.precision, strict=False)
+            ]
+            self.state["u"] = self.u
         self.cand = _Candidates(setup.symmetry, spec, inputs, dtype) if setup.symmetry else None
         if self.cand:
             self.state.update(self.cand.state)
@@ -131,7 +140,7 @@ class _Twin:
 
     def consistency(self) -> None:
         if self.cand:
-            self.cand.consistency(self.r, self.m)
+            self.cand.consistency(self.r, self.m, self.u)
 
     def predict(self) -> None:
         for l in range(1, self.spec.n_layers):
@@ -173,6 +182,8 @@ class _Twin:
             prior = self.cand.lam * self.gate * self.sym[l] if self.cand else 0.0
             change = drive + self.dphi_r[l] * self.fb[l] - self.spec.alpha * self.r[l] - prior
             self.r[l] = self.r[l] + self.dt * change / self.tau
+        for l, u in enumerate(self.u):
+            self.u[l] = u + self.dt * self.gate * (self.eps[l] ** 2 - u) / self.tau_prec
         if self.cand:
             self.cand.develop(self.dt, self.gate)
 
@@ -227,19 +238,25 @@ class _Candidates:
         self.q = np.zeros(k + 1, dtype=dtype)
         self.layer_energy = [np.zeros(k + 1, dtype=dtype) for _ in range(n_layers)]
         self.s: list[np.ndarray] = [np.zeros(0)] * n_layers
+        self.e: list[np.ndarray] = [np.zeros(0)] * n_layers
         self.tau_dev = float(symmetry.tau_dev / second)
         self.state = {"q": self.q, "prior": self.prior}
         self.state.update({f"E_{l}": self.layer_energy[l] for l in range(n_layers)})
 
-    def consistency(self, r: list[np.ndarray], m: list[np.ndarray]) -> None:
-        """s_{l,k} = r_l - rho_l(t_k) m_l, shape (K, N_l) per layer."""
+    def consistency(self, r: list[np.ndarray], m: list[np.ndarray], u: list[np.ndarray]) -> None:
+        """s_{l,k} = r_l - rho_l(t_k) m_l, shape (K, N_l) per layer, and its square
+        e_{l,k}, divided by u_{l,i} + u_{l,rho_k^{-1}(i)} where layer l learns its error
+        variance ``u[l]``."""
         for l, gather in enumerate(self.gathers):
             self.s[l] = r[l][None, :] - m[l][gather]
+            self.e[l] = self.s[l] ** 2
+            if l < len(u):
+                self.e[l] = self.e[l] / (u[l][None, :] + u[l][gather])
 
     def energies(self) -> None:
-        """E_{l,k} = mean_i s_{l,k,i}^2."""
-        for l, s in enumerate(self.s):
-            self.layer_energy[l][1:] = np.mean(s**2, axis=1)
+        """E_{l,k} = mean_i e_{l,k,i}."""
+        for l, e in enumerate(self.e):
+            self.layer_energy[l][1:] = np.mean(e, axis=1)
 
     def responsibilities(self) -> None:
         """q = softmax(log pi - beta E) with E_0 = theta (exponent clipped to +-80)."""

@@ -12,6 +12,14 @@ import numpy as np
 from pcsim.circuit import CircuitSpec
 from pcsim.groups import Perm, transformation_at
 
+#: Default (theta, beta) of each precision mode (docs/model.md#213-learned-precision):
+#: learned, energies in units of the learned variance (the true candidate's is about 1);
+#: fixed, raw per-unit mean squared errors (the true candidate's is 2 noise_sd^2).
+EVIDENCE_DEFAULTS: dict[str, tuple[float, float]] = {
+    "learned": (1.5, 10.0),
+    "fixed": (0.01, 1000.0),
+}
+
 
 @dataclass(frozen=True)
 class SymmetrySpec:
@@ -25,6 +33,9 @@ class SymmetrySpec:
     ``tau_dev`` (time) is the developmental time constant of the prior pi over candidates.
     ``weight_coupling`` (rate): the prior's action on the weights, each synapse relaxing
     towards its partner under every candidate with weight pi_k (0: off).
+    ``precision``: "learned" (every error unit learns its variance with time constant
+    ``tau_precision`` and the energies are measured in units of it, so ``theta`` and
+    ``beta`` are dimensionless) or "fixed" (raw mean squared errors).
     """
 
     names: tuple[str, ...]
@@ -37,6 +48,8 @@ class SymmetrySpec:
     pi_min: float = 0.05
     initial_prior: float | None = None
     weight_coupling: brian2.Quantity = field(default_factory=lambda: 0 * brian2.Hz)
+    precision: str = "learned"
+    tau_precision: brian2.Quantity = field(default_factory=lambda: 1 * brian2.second)
 
     def __post_init__(self) -> None:
         k = len(self.names)
@@ -54,6 +67,16 @@ class SymmetrySpec:
             raise ValueError("evidence_weights needs one weight per layer")
         if self.lam < 0 or self.beta <= 0 or float(self.tau_dev) <= 0:
             raise ValueError("need lam >= 0, beta > 0 and tau_dev > 0")
+        if self.precision not in EVIDENCE_DEFAULTS:
+            raise ValueError(f"precision must be one of {tuple(EVIDENCE_DEFAULTS)}")
+        if self.learns_precision:
+            if float(self.tau_precision) <= 0:
+                raise ValueError("need tau_precision > 0")
+            if self.evidence_weights[-1] != 0:
+                raise ValueError(
+                    "with learned precision the top layer (no error units, no variance) "
+                    "must have evidence weight 0"
+                )
 
     @property
     def n_candidates(self) -> int:
@@ -63,6 +86,10 @@ class SymmetrySpec:
     def prior0(self) -> float:
         """Initial pi of every candidate and of the null hypothesis."""
         return self.initial_prior or 1.0 / (self.n_candidates + 1)
+
+    @property
+    def learns_precision(self) -> bool:
+        return self.precision == "learned"
 
     @property
     def couples_weights(self) -> bool:
@@ -120,27 +147,35 @@ def symmetry_prior(
     candidates: list[dict],
     *,
     lam: float = 1.0,
-    beta: float = 1000.0,
-    theta: float = 0.01,
+    beta: float | None = None,
+    theta: float | None = None,
     tau_dev: brian2.Quantity = 2 * brian2.second,
     evidence_weights: tuple[float, ...] | None = None,
     pi_min: float = 0.05,
     weight_coupling: brian2.Quantity = 0 * brian2.Hz,
+    precision: str = "learned",
+    tau_precision: brian2.Quantity = 1 * brian2.second,
 ) -> SymmetrySpec:
     """A `SymmetrySpec` for ``spec`` from candidate tables such as
     ``{"name": "rot+1", "kind": "rotate", "by": 1}`` (see `pcsim.groups.transformation`).
-    By default only the sensory layer weighs in the evidence (w_0 = 1, others 0)."""
+    By default only the sensory layer weighs in the evidence (w_0 = 1, others 0), and
+    ``theta``, ``beta`` are those of ``precision`` in `EVIDENCE_DEFAULTS`."""
     names, actions = candidate_actions(spec, candidates)
     if evidence_weights is None:
         evidence_weights = (1.0,) + (0.0,) * (spec.n_layers - 1)
+    if precision not in EVIDENCE_DEFAULTS:
+        raise ValueError(f"precision must be one of {tuple(EVIDENCE_DEFAULTS)}, got {precision!r}")
+    default_theta, default_beta = EVIDENCE_DEFAULTS[precision]
     return SymmetrySpec(
         names,
         actions,
         lam,
-        beta,
-        theta,
+        default_beta if beta is None else beta,
+        default_theta if theta is None else theta,
         tau_dev,
         tuple(evidence_weights),
         pi_min,
         weight_coupling=weight_coupling,
+        precision=precision,
+        tau_precision=tau_precision,
     )

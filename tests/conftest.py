@@ -80,13 +80,22 @@ SYMMETRIC_CANDIDATES = (
 )
 
 
-def symmetric_case():
+#: What the learned-precision case records besides SYMMETRY_MONITORS.
+PRECISION_MONITORS = ("L0.u", "L1.u", "cand.E_0")
+
+
+def symmetric_case(precision: str = "fixed"):
     """Rings of 12, 12 and 6 units, four candidates (two true: the world rotates by 2),
     a world that rotates its scene by 2 channels between frames, with a new scene every
-    5 frames; 40 frames (2,001 steps), the last 10 frozen."""
+    5 frames; 40 frames (2,001 steps), the last 10 frozen. ``precision="fixed"``: raw
+    energies, theta 0.5, beta 5, every layer weighs in; ``"learned"``: energies in units
+    of the learned error variances (tau_precision 0.2 s), the default theta and beta, the
+    top layer (no errors) out of the evidence."""
     from brian2 import second
 
     from pcsim.symmetry import symmetry_prior
+
+    fixed = precision == "fixed"
 
     spec = CircuitSpec(
         layers=(
@@ -103,10 +112,12 @@ def symmetric_case():
         spec,
         list(SYMMETRIC_CANDIDATES),
         lam=0.5,
-        beta=5.0,
-        theta=0.5,
+        beta=5.0 if fixed else None,
+        theta=0.5 if fixed else None,
         tau_dev=0.2 * second,
-        evidence_weights=(1.0, 0.3, 0.2),
+        evidence_weights=(1.0, 0.3, 0.2 if fixed else 0.0),
+        precision=precision,
+        tau_precision=0.2 * second,
     )
     proto = protocol()
     rng = np.random.default_rng(0)

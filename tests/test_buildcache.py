@@ -36,14 +36,16 @@ def key(tmp_path: Path, *overrides: str) -> str:
 
 # Values that reach the binary only through run_args (initial weights and stimuli from
 # the seed; scalar parameters), and values compiled into it (sizes, frame count, time
-# step, recorded variables, float type, threads, whether the weights are coupled).
+# step, recorded variables, float type, threads, whether the weights are coupled, the
+# precision mode).
 RUN_TIME = (
     "seed=2",
     "symmetry.lam=3",
     "symmetry.theta=0.02",
     'circuit.tau_r="20 ms"',
     "circuit.layers.1.precision=0.5",
-    "symmetry.evidence_weights=[1.0, 0.5]",
+    "symmetry.evidence_weights=[0.5, 0.0]",
+    'symmetry.tau_precision="2 s"',
     "world.noise_sd=0.1",
 )
 COMPILED = (
@@ -52,6 +54,7 @@ COMPILED = (
     'monitors.variables=["L1.r"]',
     'simulation.float_dtype="float32"',
     'symmetry.weight_coupling="0 Hz"',
+    "symmetry.precision=fixed",
 )
 
 

@@ -481,6 +481,19 @@ def test_bad_monitor_variable(tmp_path):
     assert_error(
         error_of(write(tmp_path, sc)), "scenario.toml", "monitors.variables.0", "L<layer>."
     )
+    sc = changed(SCENARIO, "monitors", {"variables": ["L0.eps", "L1.m"]})
+    msg = error_of(write(tmp_path, sc))
+    assert_error(msg, "scenario.toml", "monitors.variables.1", "needs a [symmetry] section")
+
+
+def test_learned_variance_monitor_needs_learned_precision(tmp_path):
+    sc = changed(TORUS_SCENARIO, "monitors", {"variables": ["L0.u", "L1.u"]})
+    assert load_scenario(write_torus(tmp_path, sc)).monitors.variables == ["L0.u", "L1.u"]
+    sc = changed(sc, "symmetry.precision", "fixed")
+    msg = error_of(write_torus(tmp_path, sc))
+    assert_error(msg, "scenario.toml", "monitors.variables.0", "symmetry.precision = 'learned'")
+    sc = changed(TORUS_SCENARIO, "monitors", {"variables": ["L2.u"]})  # the top: no errors
+    assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", "monitors.variables.0")
 
 
 def test_unknown_scenario_name():
@@ -610,7 +623,8 @@ def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
         "centres": (0.0, 1.0),
     }
     sym = cfg.symmetry
-    assert sym.lam == 1.0 and sym.beta == 1000.0 and sym.theta == 0.01
+    assert sym.lam == 1.0 and sym.precision == "learned" and sym.tau_precision == 1 * second
+    assert sym.theta == 1.5 and sym.beta == 10.0  # the defaults of learned precision
     assert sym.weight_coupling == 0 * Hz
     assert sym.tau_dev == 2 * second and sym.pi_min == 0.05
     assert sym.checkpoints == 5 and sym.probe_stimuli == 8
@@ -824,6 +838,35 @@ def test_override_unknown_key_names_the_kind(tmp_path):
     ],
 )
 def test_symmetry_errors(tmp_path, where, value, key, problems):
+    sc = changed(TORUS_SCENARIO, where, value, delete=value is None)
+    assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", key, *problems)
+
+
+def test_fixed_precision_has_its_own_defaults_and_no_time_constant(tmp_path):
+    sc = changed(TORUS_SCENARIO, "symmetry.precision", "fixed")
+    sym = load_scenario(write_torus(tmp_path, sc)).symmetry
+    assert (sym.theta, sym.beta) == (0.01, 1000.0)
+    sym = load_scenario(write_torus(tmp_path, sc), overrides=["symmetry.theta=0.04"]).symmetry
+    assert (sym.theta, sym.beta) == (0.04, 1000.0)
+    msg = error_of(write_torus(tmp_path, sc), overrides=["symmetry.tau_precision=2 s"])
+    assert_error(msg, "--set symmetry.tau_precision=2 s", "symmetry.tau_precision", "'learned'")
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "key", "problems"),
+    [
+        ("symmetry.precision", "adaptive", "symmetry.precision", ["'learned'", "'fixed'"]),
+        ("symmetry.tau_precision", "0 s", "symmetry.tau_precision", ["must be > 0"]),
+        ("symmetry.tau_precision", "1 Hz", "symmetry.tau_precision", ["time"]),
+        (
+            "symmetry.evidence_weights",
+            [1.0, 0.0, 0.5],
+            "symmetry.evidence_weights",
+            ["top layer has no error units", "must be 0 with precision = 'learned'"],
+        ),
+    ],
+)
+def test_learned_precision_errors(tmp_path, where, value, key, problems):
     sc = changed(TORUS_SCENARIO, where, value, delete=value is None)
     assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", key, *problems)
 

@@ -36,6 +36,7 @@ from pcsim.layouts import KINDS as LAYOUT_KINDS
 from pcsim.layouts import Layout
 from pcsim.network import parse_monitor_name
 from pcsim.quantities import Dimensioned
+from pcsim.symmetry import EVIDENCE_DEFAULTS
 from pcsim.validation import Count, Table, invalid
 from pcsim.worlds import Fractions, RingWorld, TorusWorld
 
@@ -205,8 +206,11 @@ CandidateTable = Annotated[Union[CANDIDATES], Field(discriminator="kind")]  # no
 
 class Symmetry(Table):
     lam: NonNegativeFloat = 1.0  # weight lambda of structural surprise
-    beta: PositiveFloat = 1000.0  # inverse temperature of the responsibilities
-    theta: PositiveFloat = 0.01  # energy of the null hypothesis, per unit
+    # "learned": energies in units of the learned error variances; "fixed": raw
+    precision: Literal[*EVIDENCE_DEFAULTS] = "learned"
+    tau_precision: PositiveTime = 1 * second  # time constant of the learned variances
+    beta: PositiveFloat | None = None  # inverse temperature of q (default: by precision)
+    theta: PositiveFloat | None = None  # energy of the null hypothesis (default: by precision)
     tau_dev: PositiveTime = 2 * second  # developmental time constant of the prior pi
     pi_min: Annotated[float, Field(gt=0, lt=1)] = 0.05  # acceptance threshold of pi
     # rate at which each synapse relaxes towards its partners under the candidates,
@@ -326,9 +330,15 @@ class Scenario(ScenarioFile):
                 layer, _ = parse_monitor_name(var, n)
             except ValueError as error:
                 raise invalid(str(error), at=f"monitors.variables.{i}") from None
-            if layer < 0 and self.symmetry is None:
+            name = var.partition(".")[2]
+            if (layer < 0 or name in ("m", "sym", "u")) and self.symmetry is None:
                 raise invalid(
-                    f"'{var}' needs a [symmetry] section (no candidates)",
+                    f"'{var}' needs a [symmetry] section (the symmetry prior's variable)",
+                    at=f"monitors.variables.{i}",
+                )
+            if name == "u" and self.symmetry.precision != "learned":
+                raise invalid(
+                    f"'{var}' (a learned error variance) needs symmetry.precision = 'learned'",
                     at=f"monitors.variables.{i}",
                 )
 
@@ -345,6 +355,20 @@ class Scenario(ScenarioFile):
             raise invalid(
                 f"needs one weight per circuit layer ({len(layers)}), "
                 f"got {show(sym.evidence_weights)}",
+                at="symmetry.evidence_weights",
+            )
+        theta, beta = EVIDENCE_DEFAULTS[sym.precision]
+        sym.theta = theta if sym.theta is None else sym.theta
+        sym.beta = beta if sym.beta is None else sym.beta
+        if sym.precision == "fixed" and "tau_precision" in sym.model_fields_set:
+            raise invalid(
+                "is only used with precision = 'learned' (this prior's is 'fixed')",
+                at="symmetry.tau_precision",
+            )
+        if sym.precision == "learned" and sym.evidence_weights[-1] != 0:
+            raise invalid(
+                "the top layer has no error units, so no learned variance: its weight must "
+                f"be 0 with precision = 'learned', got {show(sym.evidence_weights)}",
                 at="symmetry.evidence_weights",
             )
         sensory = layers[0].to_layout()
