@@ -126,10 +126,13 @@ def test_same_seed_gives_identical_metrics_and_new_seed_differs(tmp_path):
 
 def test_development_learns_to_predict(tmp_path):
     """On the ring, with and without the prior, the prediction error falls over
-    development and held-out scenes are predicted far better than by silence (1.0)."""
+    development and held-out scenes are predicted far better than by silence (1.0).
+    Fixed precision: with learned precision the prior's first hundreds of frames are
+    slower (docs/model.md#213-learned-precision), 150 frames are not enough for it."""
     out = tmp_path / "dev"
     argv = ["run", "ring", "--backend", "numpy", "--out", str(out), "--quiet"]
     argv += ["--set", "training.frames=150", "--set", "symmetry.checkpoints=1"]
+    argv += ["--set", "symmetry.precision=fixed"]
     assert run(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     for block in (metrics, metrics["baseline"]):
