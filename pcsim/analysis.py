@@ -19,10 +19,13 @@ from pcsim.groups import Perm, accepted_group_summary, rescale_spec, transformat
 from pcsim.plan import Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec
+from pcsim.worlds import PhasedWorld
 
 
 class World(Protocol):
     def generator_specs(self) -> list[dict]: ...
+
+    def probe_specs(self) -> list[dict]: ...
 
 
 class Described(Protocol):
@@ -63,7 +66,7 @@ def layer_actions(dev: Described, spec: dict) -> list[np.ndarray | None]:
 def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     """Equivariance errors per checkpoint, layer and true generator, and prediction errors
     on the frozen held-out probes."""
-    generators = dev.world.generator_specs()
+    generators = dev.world.probe_specs()
     names = [generator_name(g) for g in generators]
     actions = [layer_actions(dev, g) for g in generators]
     invariant = {l for l, layer in enumerate(dev.spec.layers) if layer.invariant}
@@ -197,6 +200,8 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     if dev.symmetry:
         out["series"]["pi_names"] = ["null", *dev.symmetry.names]
         out["effective_group"] = group_metrics(dev, result)
+        if isinstance(dev.world, PhasedWorld):
+            out["phases"] = phase_metrics(dev, plan, result, out["equivariance_course"])
         if dev.symmetry.learns_precision:  # mean learned variance at the end of development
             end = plan.develop[-1]
             out["error_variance"] = {
@@ -204,6 +209,77 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
                 for l in range(dev.spec.n_layers - 1)
             }
     return out
+
+
+def phase_metrics(dev: Described, plan: Plan, result: Result, course: list[dict]) -> list[dict]:
+    """Per phase of a `PhasedWorld` (docs/model.md#69-phases): the accepted set at its end;
+    for each candidate that becomes one of the world's generators in it and was not
+    accepted when it began, the development frames until its pi first exceeded pi_min
+    (``accepted_after``, None: never); for each accepted candidate the world stops
+    applying, the frames until its pi first fell to pi_min or below (``pruned_after``);
+    and for each probed generator whose status changed, the frames until the layer-1
+    equivariance error had covered half its change over the phase's checkpoints
+    (``equivariance_half_time``; None without two checkpoints in the phase)."""
+    sym, world = dev.symmetry, dev.world
+    layout = dev.spec.layers[0].layout
+    pi = result.frame_traces["cand.prior"][plan.develop]
+    out = []
+    for phase, start in zip(world.phases, world.starts, strict=True):
+        end = start + phase.frames
+        applied = {tuple(transformation(layout, g).array) for g in phase.world.generator_specs()}
+        before = pi[start - 1] if start > 0 else np.full(pi.shape[1], sym.prior0)
+        segment = pi[start:end, 1:]
+        accepted, pruned, changed = {}, {}, set()
+        for k, name in enumerate(sym.names):
+            is_applied = tuple(sym.actions[0][k]) in applied
+            was = before[k + 1] > sym.pi_min
+            if is_applied and not was:
+                accepted[name] = _first(segment[:, k] > sym.pi_min)
+            elif was and not is_applied:
+                pruned[name] = _first(segment[:, k] <= sym.pi_min)
+        for g in world.probe_specs():
+            now = tuple(transformation(layout, g).array) in applied
+            earlier = [p for p, s in zip(world.phases, world.starts, strict=True) if s < start]
+            was = bool(earlier) and g in earlier[-1].world.generator_specs()
+            if now != was:
+                changed.add(generator_name(g))
+        inside = [c for c in course if start <= c["frames_developed"] <= end]
+        half = {name: _half_time(inside, name, start) for name in sorted(changed)}
+        out.append(
+            {
+                "name": phase.name,
+                "first_frame": start,
+                "frames": phase.frames,
+                "generators": [generator_name(g) for g in phase.world.generator_specs()],
+                "accepted_at_end": [
+                    n for k, n in enumerate(sym.names) if segment[-1, k] > sym.pi_min
+                ],
+                "accepted_after": accepted,
+                "pruned_after": pruned,
+                "equivariance_half_time": half,
+            }
+        )
+    return out
+
+
+def _first(condition: np.ndarray) -> int | None:
+    """Frames (1-based) until ``condition`` first holds, None if it never does."""
+    hits = np.flatnonzero(condition)
+    return int(hits[0]) + 1 if hits.size else None
+
+
+def _half_time(course: list[dict], name: str, start: int) -> int | None:
+    """Frames from ``start`` until the layer-1 equivariance error to ``name`` had covered
+    half of its change between the first and the last of the ``course`` checkpoints."""
+    values = [c["equivariance_error"].get("L1", {}).get(name) for c in course]
+    if len(course) < 2 or any(v is None for v in values):
+        return None
+    halfway = (values[0] + values[-1]) / 2
+    rising = values[-1] > values[0]
+    for c, v in zip(course, values, strict=True):
+        if (v >= halfway) if rising else (v <= halfway):
+            return c["frames_developed"] - start
+    return None
 
 
 def _downsample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,8 +34,10 @@ SYMMETRY, BASELINE, PLAIN = "symmetry", "baseline", "pc"
 class Development:
     """Everything that defines a developmental run.
 
-    ``world`` is a `pcsim.worlds` world (its ``generator_specs()`` are the true
-    generators); ``train_frames`` development frames, then ``probe_frames`` held-out
+    ``world`` is a `pcsim.worlds` world, possibly a `PhasedWorld` (its
+    ``generator_specs()`` are the true generators at the end, ``probe_specs()`` the
+    transformations equivariance is probed with; a plain world's are the same);
+    ``train_frames`` development frames, then ``probe_frames`` held-out
     frames (and as many at ``novel_centres`` when given), all of ``frame_duration``;
     ``checkpoints`` equivariance probes of ``probe_stimuli`` base stimuli each are spread
     over development (plus one before it). Probes freeze learning, the prior pi and the
@@ -78,7 +80,7 @@ class Development:
         training = self.world.sequence(self.train_frames, rng)
         base = self.world.heldout(self.probe_stimuli, rng).x
         layout = self.spec.layers[0].layout
-        moved = [transformation(layout, g).apply(base) for g in self.world.generator_specs()]
+        moved = [transformation(layout, g).apply(base) for g in self.world.probe_specs()]
         block = np.stack([base, *moved], axis=1)  # (M, 1 + G, N0)
         heldout = self.world.heldout(self.probe_frames, rng).x
         novel = (

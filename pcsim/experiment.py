@@ -25,6 +25,7 @@ from pcsim.errors import PcsimError
 from pcsim.plan import Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
+from pcsim.worlds import Phase, PhasedWorld
 
 
 def development_from_config(cfg: Scenario) -> Development:
@@ -47,9 +48,17 @@ def development_from_config(cfg: Scenario) -> Development:
             precision=sym.precision,
             tau_precision=sym.tau_precision,
         )
+    world = cfg.world
+    if cfg.training.phases:
+        world = PhasedWorld(
+            tuple(
+                Phase(phase.name, phase_world, phase.frames)
+                for phase, phase_world in zip(cfg.training.phases, cfg.phase_worlds(), strict=True)
+            )
+        )
     return Development(
         spec=spec,
-        world=cfg.world,
+        world=world,
         train_frames=cfg.training.frames,
         probe_frames=probe.frames,
         frame_duration=cfg.world.frame_duration,

@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 from pcsim import analysis, metrics, results  # noqa: E402
 from pcsim.groups import transformation  # noqa: E402
+from pcsim.worlds import PhasedWorld  # noqa: E402
 
 if TYPE_CHECKING:
     from pcsim.development import Outcome
@@ -123,6 +124,7 @@ def effective_group(outcome: Outcome):
                 label=f"{name} ({'world' if is_true else 'distractor'})",
             )
         ax.axhline(dev.symmetry.pi_min, color="0.5", lw=0.5, ls=":")
+        _phase_lines(ax, dev.world)
         ax.set_title(label(outcome, condition), fontsize=8)
         ax.set_xlabel("development frame")
     axes.flat[0].set_ylabel("prior pi over candidates")
@@ -132,8 +134,46 @@ def effective_group(outcome: Outcome):
 
 
 def _true_images(outcome: Outcome) -> list[np.ndarray]:
+    """The world's own transformations (in any phase) as sensory permutations."""
     layout = outcome.development.spec.layers[0].layout
-    return [transformation(layout, g).array for g in outcome.development.world.generator_specs()]
+    return [transformation(layout, g).array for g in outcome.development.world.probe_specs()]
+
+
+def _phase_lines(ax, world) -> None:
+    """Vertical lines at the starts of a phased world's phases, labelled with their names."""
+    if not isinstance(world, PhasedWorld):
+        return
+    for phase, start in zip(world.phases, world.starts, strict=True):
+        ax.axvline(start, color="0.3", lw=0.8, ls="-.")
+        ax.text(
+            start, 1.0, f" {phase.name}", transform=ax.get_xaxis_transform(), fontsize=6, va="top"
+        )
+
+
+def equivariance_by_generator(outcome: Outcome):
+    """Layer-1 equivariance error to each probed generator at every checkpoint, one panel
+    per condition, with the phases of a phased world."""
+    conditions = list(outcome.results)
+    fig, axes = plt.subplots(
+        1, len(conditions), figsize=(5 * len(conditions), 3.3), squeeze=False, sharey=True
+    )
+    for ax, condition in zip(axes.flat, conditions, strict=True):
+        m = outcome.metrics if condition == conditions[0] else outcome.metrics["baseline"]
+        course = m["equivariance_course"]
+        frames = [c["frames_developed"] for c in course]
+        for name in course[0]["equivariance_error"].get("L1", {}):
+            values = [c["equivariance_error"]["L1"][name] for c in course]
+            ax.plot(
+                frames, [np.nan if v is None else v for v in values], marker="o", ms=3, label=name
+            )
+        _phase_lines(ax, outcome.development.world)
+        ax.set_title(label(outcome, condition), fontsize=8)
+        ax.set_xlabel("development frames seen")
+        ax.set_ylim(bottom=0)
+    axes.flat[0].set_ylabel("equivariance error, layer 1")
+    axes.flat[-1].legend(fontsize=6)
+    fig.suptitle("Equivariance to each of the world's transformations over development", fontsize=9)
+    return fig
 
 
 def free_energy(outcome: Outcome):
@@ -240,6 +280,8 @@ def scenario_figures(directory: Path, outcome: Outcome) -> None:
     }
     if outcome.development.symmetry:
         figures["effective_group"] = effective_group(outcome)
+    if isinstance(outcome.development.world, PhasedWorld):
+        figures["equivariance_by_generator"] = equivariance_by_generator(outcome)
     for name, fig in figures.items():
         results.save_figure(fig, Path(directory) / f"{name}.png")
         plt.close(fig)

@@ -49,7 +49,7 @@ from pcsim.errors import show
 from pcsim.layouts import Layout
 from pcsim.validation import Count, Table, invalid, pair
 
-__all__ = ["FrameSequence", "RingWorld", "TorusWorld", "World"]
+__all__ = ["FrameSequence", "Phase", "PhasedWorld", "RingWorld", "TorusWorld", "World"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +130,10 @@ class World(Table):
                 at="steps",
             )
         return self
+
+    def probe_specs(self) -> list[dict[str, Any]]:
+        """The transformations equivariance is probed with: the world's generators."""
+        return self.generator_specs()
 
 
 class RingWorld(World):
@@ -408,6 +412,97 @@ class TorusWorld(World):
         the width), e.g. to place stimuli where development never showed them.
         """
         return _independent(self, n_frames, rng, centres)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One stretch of development: ``frames`` frames of ``world``, called ``name``."""
+
+    name: str
+    world: RingWorld | TorusWorld
+    frames: int
+
+
+@dataclass(frozen=True)
+class PhasedWorld:
+    """A world that changes during development: its ``phases`` in order, each a world of
+    the same kind and size (docs/model.md#45-phased-worlds).
+
+    ``sequence`` shows every phase's frames in turn (each phase starts with a new scene);
+    held-out probes are scenes of the last phase's world. ``generator_specs()`` are the
+    last phase's generators (what the world does at the end), ``probe_specs()`` every
+    generator any phase applies, in order of appearance; ``FrameSequence.step`` codes
+    index the latter (``generator_index``)."""
+
+    phases: tuple[Phase, ...]
+
+    def __post_init__(self) -> None:
+        if not self.phases:
+            raise ValueError("a phased world needs at least one phase")
+        first = self.phases[0].world
+        for phase in self.phases:
+            if (phase.world.kind, phase.world.layout()) != (first.kind, first.layout()):
+                raise ValueError(
+                    f"phase '{phase.name}': every phase's world must have the kind and size "
+                    f"of the first ({first.kind}, {first.n_units} units)"
+                )
+
+    @property
+    def final(self) -> RingWorld | TorusWorld:
+        return self.phases[-1].world
+
+    @property
+    def n_frames(self) -> int:
+        return sum(phase.frames for phase in self.phases)
+
+    @property
+    def starts(self) -> list[int]:
+        """The development frame at which each phase starts."""
+        return np.cumsum([0] + [p.frames for p in self.phases[:-1]]).tolist()
+
+    @property
+    def n_units(self) -> int:
+        return self.final.n_units
+
+    @property
+    def noise_sd(self) -> float:
+        return self.final.noise_sd
+
+    def layout(self) -> Layout:
+        return self.final.layout()
+
+    def generator_specs(self) -> list[dict[str, Any]]:
+        return self.final.generator_specs()
+
+    def probe_specs(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for phase in self.phases:
+            out += [g for g in phase.world.generator_specs() if g not in out]
+        return out
+
+    def generator_index(self, step: np.ndarray) -> np.ndarray:
+        """Index into ``probe_specs()`` of each step code (-1: new scene)."""
+        return np.asarray(step, dtype=np.int64) - 1
+
+    def sequence(self, n_frames: int, rng: np.random.Generator) -> FrameSequence:
+        """Every phase's frames in turn; ``n_frames`` must be their total."""
+        if n_frames != self.n_frames:
+            raise ValueError(f"the phases have {self.n_frames} frames, not {n_frames}")
+        union = self.probe_specs()
+        parts = []
+        for phase in self.phases:
+            part = phase.world.sequence(phase.frames, rng)
+            codes = np.array([union.index(g) + 1 for g in phase.world.generator_specs()])
+            index = phase.world.generator_index(part.step)
+            step = np.where(index < 0, 0, codes[np.maximum(index, 0)] if len(codes) else 0)
+            parts.append((part.x, part.clean, step))
+        x, clean, step = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        return FrameSequence(x=x, clean=clean, step=step.astype(np.int64))
+
+    def heldout(
+        self, n_frames: int, rng: np.random.Generator, centres: tuple[float, float] | None = None
+    ) -> FrameSequence:
+        return self.final.heldout(n_frames, rng, centres)
 
 
 def _wrap(d: np.ndarray, n: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pcsim import cli, config
 
-SHIPPED = ["ring", "torus", "ring_invariant"]
+SHIPPED = sorted(p.stem for p in config.SCENARIOS_DIR.glob("*.toml"))
 VALUES = st.one_of(
     st.integers(-(10**15), 10**15),
     st.sampled_from([0, -1, 1, 2, 3, 10**7, 10**12, -(10**9)]),

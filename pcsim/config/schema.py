@@ -24,6 +24,7 @@ from pydantic import (
     NonNegativeInt,
     PlainValidator,
     PositiveFloat,
+    ValidationError,
     create_model,
     model_validator,
 )
@@ -37,7 +38,7 @@ from pcsim.layouts import Layout
 from pcsim.network import parse_monitor_name
 from pcsim.quantities import Dimensioned
 from pcsim.symmetry import EVIDENCE_DEFAULTS
-from pcsim.validation import Count, Table, invalid
+from pcsim.validation import Count, Table, invalid, problems
 from pcsim.worlds import Fractions, RingWorld, TorusWorld
 
 PositiveTime = Annotated[Quantity, Dimensioned("time", gt=0)]
@@ -66,8 +67,20 @@ class TorusWorldTable(_Framed, TorusWorld):
 WorldTable = Annotated[RingWorldTable | TorusWorldTable, Field(discriminator="kind")]
 
 
+class TrainingPhase(Table):
+    """One ``[[training.phases]]`` table: a stretch of development in a changed world."""
+
+    noun: ClassVar[str] = "phase"
+    name: str  # label in metrics and figures
+    frames: Count  # development frames of this phase
+    # values of [world] that differ in this phase (not kind, size or frame_duration)
+    world: dict[str, Any] = Field(default_factory=dict)
+
+
 class Training(Table):
     frames: Count  # development frames (learning on)
+    # the world changes during development: its phases in order (None: one world)
+    phases: list[TrainingPhase] | None = None
 
 
 class Probe(Table):
@@ -277,7 +290,51 @@ class Scenario(ScenarioFile):
         self._check_timing()
         self._check_monitors()
         self._check_symmetry()
+        self._check_phases()
         return self
+
+    #: World keys a phase cannot change: they fix the sensory layer and the frame table.
+    FIXED_WORLD_KEYS: ClassVar[tuple[str, ...]] = ("kind", "channels", "shape", "frame_duration")
+
+    def phase_worlds(self) -> list[RingWorldTable | TorusWorldTable]:
+        """The world of every ``training.phases`` entry: ``[world]`` with the phase's
+        values; raises pydantic's ValidationError for a bad value."""
+        return [self._phase_world(phase) for phase in self.training.phases or ()]
+
+    def _phase_world(self, phase: TrainingPhase) -> RingWorldTable | TorusWorldTable:
+        return type(self.world).model_validate({**self.world.model_dump(), **phase.world})
+
+    def _check_phases(self) -> None:
+        phases = self.training.phases
+        if phases is None:
+            return
+        if not phases:
+            raise invalid("needs at least one phase (or no phases key)", at="training.phases")
+        total = sum(phase.frames for phase in phases)
+        if total != self.training.frames:
+            raise invalid(
+                f"the phases' frames add up to {total}, but training.frames is "
+                f"{self.training.frames}",
+                at="training.phases",
+            )
+        names = [phase.name for phase in phases]
+        for i, phase in enumerate(phases):
+            if phase.name in names[:i]:
+                raise invalid(
+                    f"duplicate phase name {show(phase.name)}", f"training.phases.{i}.name"
+                )
+            for key in phase.world:
+                if key in self.FIXED_WORLD_KEYS:
+                    raise invalid(
+                        f"a phase cannot change world.{key} (it fixes the sensory layer or "
+                        "the frame table)",
+                        at=f"training.phases.{i}.world.{key}",
+                    )
+            try:
+                self._phase_world(phase)
+            except ValidationError as error:
+                where, message = problems(error, type(self.world))[0]
+                raise invalid(message, at=f"training.phases.{i}.world.{where}") from None
 
     def _check_units(self) -> None:
         """A bound on the circuit's size, checked before anything builds per-unit arrays
