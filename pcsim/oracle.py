@@ -80,8 +80,8 @@ class _Twin:
         if setup.symmetry is not None and setup.symmetry.learns_precision:
             self.tau_prec = float(setup.symmetry.tau_precision / second)
             self.u = [
-                np.full(size, 1.0 / p, dtype=dtype)
-                for size, p in zip(spec.sizes[: self.top], self.precision, strict=False)
+                np.full(spec.sizes[l], 1.0 / self.precision[l], dtype=dtype)
+                for l in range(self.top)
             ]
             self.state["u"] = self.u
         self.cand = _Candidates(setup.symmetry, spec, inputs, dtype) if setup.symmetry else None
