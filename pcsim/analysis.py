@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from pcsim import metrics
+from pcsim import metrics, oddball
 from pcsim.circuit import CircuitSpec
 from pcsim.groups import Perm, accepted_group_summary, rescale_spec, transformation
 from pcsim.plan import Plan
@@ -165,10 +165,11 @@ def _raw_energies(dev: Described, r: np.ndarray, l: int, frames: np.ndarray) -> 
     return out
 
 
-def group_metrics(dev: Described, result: Result) -> dict:
+def group_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     """The effective group at the end of development against the world's generators."""
     sym = dev.symmetry
-    pi = result.frame_traces["cand.prior"][-1]
+    end = plan.develop[-1] if plan.develop.size else -1  # without development: the end
+    pi = result.frame_traces["cand.prior"][end]
     accepted = [
         Perm(sym.actions[0][k], name) for k, name in enumerate(sym.names) if pi[k + 1] > sym.pi_min
     ]
@@ -199,9 +200,11 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     out["series"]["frame"] = _downsample(series["F_pc"])[0].tolist()
     if dev.symmetry:
         out["series"]["pi_names"] = ["null", *dev.symmetry.names]
-        out["effective_group"] = group_metrics(dev, result)
+        out["effective_group"] = group_metrics(dev, plan, result)
         if isinstance(dev.world, PhasedWorld):
             out["phases"] = phase_metrics(dev, plan, result, out["equivariance_course"])
+    if plan.oddball.size:
+        out["oddball"] = oddball_metrics(dev, plan, result)
         if dev.symmetry.learns_precision:  # mean learned variance at the end of development
             end = plan.develop[-1]
             out["error_variance"] = {
@@ -280,6 +283,17 @@ def _half_time(course: list[dict], name: str, start: int) -> int | None:
         if (v >= halfway) if rising else (v <= halfway):
             return c["frames_developed"] - start
     return None
+
+
+def oddball_metrics(dev: Described, plan: Plan, result: Result) -> dict:
+    """The mismatch signatures of the oddball block (`pcsim.oddball.metrics`), from the
+    sensory errors recorded every step (``L0.eps`` with ``monitors.interval = dt``)."""
+    steps = int(round(float(dev.frame_duration / dev.dt)))
+    window = int(round(float(dev.oddball.window / dev.dt)))
+    if "L0.eps" not in result.traces or dev.interval is None or dev.interval != dev.dt:
+        raise ValueError("the oddball metrics need L0.eps recorded every step (monitors)")
+    response = oddball.responses(result.traces["L0.eps"], plan.oddball, steps, window)
+    return oddball.metrics(plan.oddball_labels, response)
 
 
 def _downsample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

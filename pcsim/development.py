@@ -17,12 +17,13 @@ import brian2
 import numpy as np
 from brian2 import ms
 
-from pcsim import analysis
+from pcsim import analysis, oddball
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import interruption_in
 from pcsim.groups import transformation
 from pcsim.network import Protocol, Setup
+from pcsim.oddball import OddballSpec
 from pcsim.plan import Plan
 from pcsim.simulate import Inputs, Result, Simulator
 from pcsim.symmetry import SymmetrySpec
@@ -41,7 +42,7 @@ class Development:
     frames (and as many at ``novel_centres`` when given), all of ``frame_duration``;
     ``checkpoints`` equivariance probes of ``probe_stimuli`` base stimuli each are spread
     over development (plus one before it). Probes freeze learning, the prior pi and the
-    prior's pull.
+    prior's pull. ``oddball``: an oddball block after the probes (`pcsim.oddball`).
     """
 
     spec: CircuitSpec
@@ -59,6 +60,7 @@ class Development:
     interval: brian2.Quantity | None = None
     divergence_bound: float = 1e6
     seed: int = 0
+    oddball: OddballSpec | None = None
 
     @property
     def conditions(self) -> tuple[str, ...]:
@@ -111,8 +113,15 @@ class Development:
             develop.append(append(training.x, True))
         held = append(heldout, False)
         nov = append(novel, False)
+        odd, labels = np.zeros(0, dtype=np.int64), {}
+        if self.oddball:  # after every probe, learning on as in an experiment
+            block = oddball.block(self.oddball, self.world, rng)
+            odd = append(block.x, True)
+            labels = {k: getattr(block, k) for k in ("kind", "magnitude", "repetition", "distance")}
         inputs = Inputs(np.concatenate(frames), np.concatenate(plastic), weights)
-        return Plan(inputs, np.concatenate(develop), training.new_scene, checkpoints, held, nov)
+        return Plan(
+            inputs, np.concatenate(develop), training.new_scene, checkpoints, held, nov, odd, labels
+        )
 
     def protocol(self, plan: Plan) -> Protocol:
         return Protocol(

@@ -22,6 +22,7 @@ from pcsim.circuit import CircuitSpec, circuit_from_config
 from pcsim.config import Scenario
 from pcsim.development import Development, Outcome
 from pcsim.errors import PcsimError
+from pcsim.oddball import OddballSpec
 from pcsim.plan import Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
@@ -72,6 +73,16 @@ def development_from_config(cfg: Scenario) -> Development:
         interval=cfg.monitors.interval,
         divergence_bound=sim.divergence_bound,
         seed=cfg.seed,
+        oddball=(
+            OddballSpec(
+                cfg.oddball.frames,
+                cfg.oddball.p_deviant,
+                tuple(cfg.oddball.magnitudes),
+                cfg.oddball.window,
+            )
+            if cfg.oddball
+            else None
+        ),
     )
 
 

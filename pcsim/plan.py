@@ -7,7 +7,7 @@ a finished run can be analysed again without simulating it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +23,9 @@ class Plan:
     (M, 1 + G)) per equivariance probe: column 0 the base stimuli, column 1 + g the base
     stimuli moved by the world's generator g. ``heldout`` and ``novel``: frozen probes of
     new scenes, the latter centred where development's new scenes never were (its
-    moving stimuli may pass there; may be empty).
+    moving stimuli may pass there; may be empty). ``oddball``: the frames of the oddball
+    block after them (learning on; may be empty) and ``oddball_labels`` their ``kind``,
+    ``magnitude``, ``repetition`` and ``distance`` (`pcsim.oddball.Block`).
     """
 
     inputs: Inputs
@@ -32,6 +34,8 @@ class Plan:
     checkpoints: list[tuple[int, np.ndarray]]
     heldout: np.ndarray
     novel: np.ndarray
+    oddball: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    oddball_labels: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The plan as named arrays (``plan/...``), initial weights excluded."""
@@ -46,6 +50,9 @@ class Plan:
         }
         for c, (_, block) in enumerate(self.checkpoints):
             out[f"plan/checkpoint_{c}"] = block
+        if self.oddball.size:
+            out["plan/oddball"] = self.oddball
+            out.update({f"plan/oddball_{k}": v for k, v in self.oddball_labels.items()})
         return out
 
     @classmethod
@@ -60,4 +67,16 @@ class Plan:
             checkpoints=[(int(s), arrays[f"plan/checkpoint_{c}"]) for c, s in enumerate(seen)],
             heldout=arrays["plan/heldout"],
             novel=arrays["plan/novel"],
+            **(
+                {
+                    "oddball": arrays["plan/oddball"],
+                    "oddball_labels": {
+                        k.removeprefix("plan/oddball_"): arrays[k]
+                        for k in arrays
+                        if k.startswith("plan/oddball_")
+                    },
+                }
+                if "plan/oddball" in arrays
+                else {}
+            ),
         )

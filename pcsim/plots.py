@@ -269,6 +269,46 @@ def example_predictions(outcome: Outcome, n_frames: int = 3):
     return fig
 
 
+def oddball(outcome: Outcome):
+    """Mismatch response against deviance (group and contrast deviants) and the standard's
+    response over repetitions, per condition."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.3))
+    for condition in outcome.results:
+        m = (
+            outcome.metrics
+            if condition == list(outcome.results)[0]
+            else outcome.metrics["baseline"]
+        )
+        odd = m["oddball"]
+        for kind, style in (("group", "-"), ("contrast", "--")):
+            points = [
+                (odd["distance"][d], v) for d, v in odd["mismatch"][kind].items() if v is not None
+            ]
+            if points:
+                x, y = zip(*sorted(points), strict=True)
+                left.plot(
+                    x,
+                    y,
+                    ls=style,
+                    marker="o",
+                    color=COLOURS[condition],
+                    label=f"{kind} deviants, {label(outcome, condition)}",
+                )
+        reps = [(int(r), v) for r, v in odd["standard_by_repetition"].items() if v is not None]
+        if reps:
+            r, v = zip(*reps, strict=True)
+            right.plot(r, v, marker="o", color=COLOURS[condition], label=label(outcome, condition))
+    left.axhline(0, color="0.7", lw=0.5)
+    left.set_xlabel("input-space distance of the deviant from the standard")
+    left.set_ylabel("mismatch response (mean eps_0^2)")
+    left.legend(fontsize=6)
+    right.set_xlabel("repetitions of the standard since the last deviant")
+    right.set_ylabel("standard's response (mean eps_0^2)")
+    right.legend(fontsize=6)
+    fig.suptitle("Oddball block: mismatch responses and repetition suppression", fontsize=9)
+    return fig
+
+
 def scenario_figures(directory: Path, outcome: Outcome) -> None:
     """Write every figure of a run into ``directory`` as PNG."""
     figures = {
@@ -282,6 +322,8 @@ def scenario_figures(directory: Path, outcome: Outcome) -> None:
         figures["effective_group"] = effective_group(outcome)
     if isinstance(outcome.development.world, PhasedWorld):
         figures["equivariance_by_generator"] = equivariance_by_generator(outcome)
+    if outcome.plan.oddball.size:
+        figures["oddball"] = oddball(outcome)
     for name, fig in figures.items():
         results.save_figure(fig, Path(directory) / f"{name}.png")
         plt.close(fig)

@@ -29,7 +29,7 @@ def test_list_names_every_scenario(capsys):
     assert run(["list"]) == 0
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
-    shipped = ["development", "rearing", "ring", "ring_invariant", "torus"]
+    shipped = ["development", "oddball", "rearing", "ring", "ring_invariant", "torus"]
     assert [n for n in names if n in shipped] == shipped
     assert "Orientation hypercolumn" in out
 

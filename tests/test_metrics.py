@@ -156,7 +156,7 @@ def test_group_metrics_of_a_known_accepted_set():
     plan = probe_plan(described.world)
     # pi at the end: null 0.2, rot+1 0.7, rot-1 0.01 (pruned), mirror 0.09 (accepted)
     result = equivariant_result(described, plan, np.array([0.2, 0.7, 0.01, 0.09]))
-    group = analysis.group_metrics(described, result)
+    group = analysis.group_metrics(described, plan, result)
     assert group["accepted"] == ["rot+1", "mirror"]
     assert group["pi"] == pytest.approx({"null": 0.2, "rot+1": 0.7, "rot-1": 0.01, "mirror": 0.09})
     assert group["precision"] == pytest.approx(0.5)  # one of two accepted is a true generator

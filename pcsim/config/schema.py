@@ -83,6 +83,17 @@ class Training(Table):
     phases: list[TrainingPhase] | None = None
 
 
+class Oddball(Table):
+    """``[oddball]``: an oddball block after the probes (docs/model.md#54-the-oddball-block)."""
+
+    frames: Count = 600  # frames of the block (learning on)
+    p_deviant: Annotated[float, Field(gt=0, le=0.5)] = 0.1  # probability of a deviant
+    magnitudes: Annotated[list[Count], Field(min_length=1)] = Field(
+        default_factory=lambda: [1, 2, 4, 8]
+    )  # deviance: the world's first generator applied this many times
+    window: PositiveTime = 20 * ms  # response window after each frame's onset
+
+
 class Probe(Table):
     frames: Count = 50  # held-out frames (learning frozen)
     # also probe as many stimuli centred here, where new scenes never were (see world.centres)
@@ -247,6 +258,7 @@ class Run(Table):
     probe: Probe = Field(default_factory=Probe)
     monitors: Monitors = Field(default_factory=Monitors)
     symmetry: Symmetry | None = None  # the symmetry prior (None: no prior)
+    oddball: Oddball | None = None  # an oddball block after the probes (None: none)
 
 
 class ScenarioFile(Run):
@@ -291,7 +303,29 @@ class Scenario(ScenarioFile):
         self._check_monitors()
         self._check_symmetry()
         self._check_phases()
+        self._check_oddball()
         return self
+
+    def _check_oddball(self) -> None:
+        odd = self.oddball
+        if odd is None:
+            return
+        dt = self.simulation.dt
+        if not _is_multiple(odd.window, dt) or odd.window > self.world.frame_duration:
+            raise invalid(
+                f"must be a whole multiple of simulation.dt = {dt} and at most "
+                f"world.frame_duration = {self.world.frame_duration}, got {odd.window}",
+                at="oddball.window",
+            )
+        if "L0.eps" not in self.monitors.variables or self.monitors.interval != dt:
+            raise invalid(
+                "the oddball block measures the sensory errors every step: it needs "
+                f'monitors.variables to hold "L0.eps" and monitors.interval = {dt} '
+                "(simulation.dt)",
+                at="oddball",
+            )
+        if not self.world.steps:
+            raise invalid("needs a world with steps (its first one makes the deviants)", "oddball")
 
     #: World keys a phase cannot change: they fix the sensory layer and the frame table.
     FIXED_WORLD_KEYS: ClassVar[tuple[str, ...]] = ("kind", "channels", "shape", "frame_duration")
