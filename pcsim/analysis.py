@@ -201,16 +201,16 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     if dev.symmetry:
         out["series"]["pi_names"] = ["null", *dev.symmetry.names]
         out["effective_group"] = group_metrics(dev, plan, result)
-        if isinstance(dev.world, PhasedWorld):
-            out["phases"] = phase_metrics(dev, plan, result, out["equivariance_course"])
-    if plan.oddball.size:
-        out["oddball"] = oddball_metrics(dev, plan, result)
         if dev.symmetry.learns_precision:  # mean learned variance at the end of development
             end = plan.develop[-1]
             out["error_variance"] = {
                 f"L{l}": float(result.frame_traces[f"L{l}.u"][end].mean())
                 for l in range(dev.spec.n_layers - 1)
             }
+        if isinstance(dev.world, PhasedWorld):
+            out["phases"] = phase_metrics(dev, plan, result, out["equivariance_course"])
+    if plan.oddball.size:
+        out["oddball"] = oddball_metrics(dev, plan, result)
     return out
 
 

@@ -58,6 +58,8 @@ def test_run_writes_every_file(tmp_path, capsys):
         assert set(block["equivariance_error"]["L1"]) == {"rotate+1", "rotate-1"}
         assert block["effective_group"]["true_order"] == 32
         assert len(block["series"]["F_pc"]) == len(block["series"]["S"]) == 12
+        end = traces["frame_end/L0.u"][traces["plan/develop"][-1]].mean()  # learned variance
+        assert block["error_variance"] == {"L0": pytest.approx(end, rel=1e-12)}
     assert "equivariance_error_ratio_L1" in metrics["comparison"]
     for condition in ("symmetry", "baseline"):
         traces = np.load(out / f"traces_{condition}.npz")
