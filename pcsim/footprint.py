@@ -78,12 +78,17 @@ def synapse_counts(cfg: Scenario) -> list[int]:
 
 
 def frame_count(cfg: Scenario) -> int:
-    """Frames of the plan: development, equivariance probes, held-out (and novel) probes."""
+    """Frames of the plan: development, equivariance probes (one per transformation any
+    phase applies), held-out (and novel) probes, the oddball block."""
     sym = cfg.symmetry
-    generators = len(getattr(cfg.world, "steps", ())) or 1
+    specs: list[dict] = []
+    for world in cfg.phase_worlds() or [cfg.world]:
+        specs += [g for g in world.generator_specs() if g not in specs]
+    generators = len(specs) or 1
     probes = (sym.checkpoints + 1) * sym.probe_stimuli * (1 + generators) if sym else 0
     held = cfg.probe.frames * (2 if cfg.probe.novel_centres else 1)
-    return cfg.training.frames + probes + held
+    oddball = cfg.oddball.frames if cfg.oddball else 0
+    return cfg.training.frames + probes + held + oddball
 
 
 def estimate(cfg: Scenario) -> Footprint:
