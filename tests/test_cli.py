@@ -232,7 +232,8 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
 def test_quick_run_cpp_standalone_agrees_with_numpy(tmp_path):
     outs = {b: tmp_path / b for b in ("numpy", "cpp_standalone")}
     for backend, out in outs.items():
-        assert run(["run", "ring", "--quick", "--backend", backend, "--out", str(out), "-q"]) == 0
+        argv = ["run", "ring", "--quick", "--backend", backend, "--out", str(out), "-q"]
+        assert run([*argv, "--set", "training.frames=400"]) == 0
     for condition in ("symmetry", "baseline"):
         got = np.load(outs["cpp_standalone"] / f"traces_{condition}.npz")
         want = np.load(outs["numpy"] / f"traces_{condition}.npz")

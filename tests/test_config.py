@@ -136,7 +136,7 @@ def test_ring_scenario_loads_with_units_and_defaults():
 
 def test_ring_quick_and_listing():
     cfg = load_scenario("ring", quick=True)
-    assert cfg.training.frames == 400 and cfg.probe.frames == 30
+    assert cfg.training.frames == 800 and cfg.probe.frames == 30
     assert cfg.symmetry.checkpoints == 4
     assert cfg.world.channels == 32
     listed = {name: (desc, where) for name, desc, where in list_scenarios()}
