@@ -26,10 +26,10 @@ def frames(values: list[int | None]) -> str:
     """Mean ± sd of the frame counts that happened, and how many seeds never got there."""
     seen = [v for v in values if v is not None]
     never = len(values) - len(seen)
-    text = f"{np.mean(seen):.0f} ± {np.std(seen, ddof=1):.0f}" if len(seen) > 1 else ""
-    if len(seen) == 1:
-        text = f"{seen[0]}"
-    return text + (f" (never in {never})" if never else "") if seen else f"never ({never})"
+    if not seen:
+        return f"never ({never})"
+    text = f"{seen[0]}" if len(seen) == 1 else f"{np.mean(seen):.0f} ± {np.std(seen, ddof=1):.0f}"
+    return text + (f" (never in {never})" if never else "")
 
 
 def equivariance_at(metrics: dict, frame: int) -> dict[str, float]:

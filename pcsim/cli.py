@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         "it is.",
     )
     run = sub.add_parser("run", help="run a scenario and write a results directory")
-    run.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
+    add_scenario_arguments(
+        run, "override a config field, e.g. --set circuit.tau_r='20 ms' (repeatable)"
+    )
     run.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
     run.add_argument(
@@ -46,15 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="results directory to create (must be new or empty); "
         "default: results/<scenario>-<date>-<time>",
     )
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config field, e.g. --set circuit.tau_r='20 ms' (repeatable)",
-    )
-    run.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
     run.add_argument(
         "--build-only",
         action="store_true",
@@ -67,12 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="validate a scenario and estimate its size and memory, without running it",
     )
-    check.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
-    check.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
-    check.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="override a config field (repeatable)",
-    )  # fmt: skip
+    add_scenario_arguments(check, "override a config field (repeatable)")
     analyse = sub.add_parser(
         "analyse",
         help="compute a finished run's metrics and figures again from its files "
@@ -80,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument("run_dir", type=Path, help="the results directory of a complete run")
     return parser
+
+
+def add_scenario_arguments(parser: argparse.ArgumentParser, set_help: str) -> None:
+    """What every command that loads a scenario takes: its name or path, ``--set``
+    overrides (described by ``set_help``) and ``--quick``."""
+    parser.add_argument("scenario", help="a scenario name (see 'pcsim list') or a path to a .toml")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help
+    )
+    parser.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
 
 
 def add_sweep_parser(sub: argparse._SubParsersAction) -> None:
@@ -91,7 +89,7 @@ def add_sweep_parser(sub: argparse._SubParsersAction) -> None:
         "OUT/summary.md. Running the same command again resumes: complete runs are kept, "
         "failed and unfinished ones are run again. Exit status 1 if any run failed.",
     )
-    parser.add_argument("scenario", help="a scenario name (see 'pcsim list') or a .toml path")
+    add_scenario_arguments(parser, "override a config field for every run (repeatable)")
     parser.add_argument("--seeds", required=True, help="seeds: 1-10, 1,3,5 or 1-3,7")
     parser.add_argument(
         "--grid",
@@ -101,15 +99,6 @@ def add_sweep_parser(sub: argparse._SubParsersAction) -> None:
         help="run every listed value of a config field, e.g. --grid symmetry.lam=0,3,10 "
         "(repeatable: the cartesian product; values are checked like --set)",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config field for every run (repeatable)",
-    )
-    parser.add_argument("--quick", action="store_true", help="apply the scenario's [quick] table")
     parser.add_argument("--backend", choices=BACKENDS, help="override the scenario's backend")
     parser.add_argument(
         "--out",

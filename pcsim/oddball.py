@@ -125,21 +125,17 @@ def metrics(labels: dict[str, np.ndarray], response: np.ndarray) -> dict:
         str(d): float(distance[deviants][magnitude[deviants] == d][0])
         for d in np.unique(magnitude[deviants])
     }
+    contrast = by_kind["contrast"]
     differences = [
-        g - c
+        g - contrast[d]
         for d, g in by_kind["group"].items()
-        if g is not None and by_kind["contrast"].get(d) is not None
-        for c in [by_kind["contrast"][d]]
+        if g is not None and contrast.get(d) is not None
     ]
     out["group_minus_contrast"] = _mean(np.array(differences))
     runs = {r: _mean(response[repetition == r]) for r in range(1, REPETITIONS + 1)}
     out["standard_by_repetition"] = {str(r): v for r, v in runs.items()}
-    present = [(r, v) for r, v in runs.items() if v is not None]
-    out["repetition_slope"] = (
-        _slope(np.array([r for r, _ in present]), np.array([v for _, v in present]))
-        if len(present) > 1
-        else None
-    )
+    present = {r: v for r, v in runs.items() if v is not None}
+    out["repetition_slope"] = _slope(np.array(list(present)), np.array(list(present.values())))
     standards = np.flatnonzero(repetition > 0)
     quarter = max(1, len(standards) // 4)
     out["standard_first_quarter"] = _mean(response[standards[:quarter]])
