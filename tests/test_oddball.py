@@ -92,6 +92,13 @@ def test_oddball_table_errors(tmp_path, table, monitors, key, problem):
     assert_error(error_of(write(tmp_path, sc)), "scenario.toml", key, problem)
 
 
+def test_oddball_needs_a_world_that_moves(tmp_path):
+    sc = changed(changed(SCENARIO, "oddball", {}), "monitors", RECORDING)
+    sc = changed(changed(sc, "world.steps", []), "world.p_new_scene", 1.0)
+    msg = error_of(write(tmp_path, sc))
+    assert_error(msg, "scenario.toml", "oddball", "needs a world with steps")
+
+
 def test_oddball_table_defaults(tmp_path):
     sc = changed(changed(SCENARIO, "oddball", {}), "monitors", RECORDING)
     odd = load_scenario(write(tmp_path, sc)).oddball
