@@ -13,13 +13,13 @@ half-times.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from robustness_table import main
 
 
 def frames(values: list[int | None]) -> str:
@@ -88,13 +88,5 @@ def table(sweep_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweeps", nargs="+", type=Path, help="sweep directories")
-    args = parser.parse_args()
-    print("\n".join(table(d) for d in args.sweeps))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(table, __doc__))

@@ -22,14 +22,16 @@ import json
 import sys
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 
 def grid_key(run: str) -> str:
-    """The grid point of a run directory name (``world.noise_sd=0.1,seed=2``)."""
-    return run.rsplit(",seed=", 1)[0]
+    """The grid point of a run directory name (``world.noise_sd=0.1,seed=2``; "default"
+    for a sweep without a grid, ``seed=2``)."""
+    return run.rsplit(",seed=", 1)[0] if ",seed=" in run else "default"
 
 
 def noise_sd(run_dir: Path) -> float:
@@ -100,13 +102,15 @@ def table(sweep_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(table: Callable[[Path], str], doc: str, separator: str = "\n") -> int:
+    """Print ``table`` of every sweep directory given on the command line (the shared
+    command line of the README's table scripts, described by the first line of ``doc``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("sweeps", nargs="+", type=Path, help="sweep directories")
     args = parser.parse_args()
-    print("\n\n".join(table(d) for d in args.sweeps))
+    print(separator.join(table(d) for d in args.sweeps))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(table, __doc__, "\n\n"))

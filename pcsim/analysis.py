@@ -13,10 +13,10 @@ from typing import Protocol
 
 import numpy as np
 
-from pcsim import metrics, oddball
+from pcsim import metrics
 from pcsim.circuit import CircuitSpec
-from pcsim.groups import Perm, accepted_group_summary, rescale_spec, transformation
-from pcsim.plan import Plan
+from pcsim.groups import Perm, accepted_group_summary, rescale_spec, spec_name, transformation
+from pcsim.plan import Paradigm, Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec
 from pcsim.worlds import PhasedWorld
@@ -30,23 +30,20 @@ class World(Protocol):
 
 class Described(Protocol):
     """What the metrics need to know of a run besides its results: the circuit, the
-    symmetry prior (None: plain PC) and the world (whose generators are the truth)."""
+    symmetry prior (None: plain PC), the world (whose generators are the truth) and the
+    paradigms after the probes."""
 
     spec: CircuitSpec
     symmetry: SymmetrySpec | None
     world: World
+    paradigms: tuple[Paradigm, ...]
+
+    def probe_specs(self) -> list[dict]:
+        """The world's probe specs, then any further transformations probed."""
 
 
 #: Points kept in the time series of metrics.json (the full series is in traces.npz).
 SERIES_POINTS = 50
-
-
-def generator_name(spec: dict) -> str:
-    """A readable name for a world generator spec, e.g. "rotate+1" or "shift(0,1)"."""
-    by = spec.get("by")
-    if isinstance(by, list | tuple):
-        return f"{spec['kind']}({','.join(str(b) for b in by)})"
-    return f"{spec['kind']}{by:+d}" if isinstance(by, int) else spec["kind"]
 
 
 def layer_actions(dev: Described, spec: dict) -> list[np.ndarray | None]:
@@ -64,11 +61,13 @@ def layer_actions(dev: Described, spec: dict) -> list[np.ndarray | None]:
 
 
 def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
-    """Equivariance errors per checkpoint, layer and true generator, and prediction errors
-    on the frozen held-out probes."""
-    generators = dev.world.probe_specs()
-    names = [generator_name(g) for g in generators]
+    """Equivariance errors per checkpoint, layer and probed transformation (the means and
+    the weight-sharing index over the world's own), and prediction errors on the frozen
+    held-out probes."""
+    generators = dev.probe_specs()
+    names = [g.get("name") or spec_name(g) for g in generators]
     actions = [layer_actions(dev, g) for g in generators]
+    own = len(dev.world.probe_specs())  # the world's transformations come first
     invariant = {l for l, layer in enumerate(dev.spec.layers) if layer.invariant}
     frames = plan.inputs.frames
     error = metrics.relative_prediction_error(result.frame_traces["L0.eps"], frames)
@@ -86,7 +85,8 @@ def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
                 "frames_developed": seen,
                 "equivariance_error": per_layer,
                 "equivariance_error_mean": {
-                    k: metrics.mean_present(v) for k, v in per_layer.items()
+                    k: metrics.mean_present(dict(list(v.items())[:own]))
+                    for k, v in per_layer.items()
                 },
             }
         )
@@ -111,7 +111,7 @@ def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     w1 = dev.spec.dense(1, result.weights[0])
     sharing = [
         metrics.weight_sharing_index(w1, acts[0], acts[1])
-        for acts in actions
+        for acts in actions[:own]
         if acts[1] is not None
     ]
     out["weight_sharing_index"] = float(np.mean(sharing)) if sharing else None
@@ -174,7 +174,7 @@ def group_metrics(dev: Described, plan: Plan, result: Result) -> dict:
         Perm(sym.actions[0][k], name) for k, name in enumerate(sym.names) if pi[k + 1] > sym.pi_min
     ]
     layout = dev.spec.layers[0].layout
-    true = [transformation(layout, g, generator_name(g)) for g in dev.world.generator_specs()]
+    true = [transformation(layout, g, spec_name(g)) for g in dev.world.generator_specs()]
     summary = accepted_group_summary(accepted, true)
     return {
         "accepted": [p.name for p in accepted],
@@ -209,8 +209,8 @@ def condition_metrics(dev: Described, plan: Plan, result: Result) -> dict:
             }
         if isinstance(dev.world, PhasedWorld):
             out["phases"] = phase_metrics(dev, plan, result, out["equivariance_course"])
-    if plan.oddball.size:
-        out["oddball"] = oddball_metrics(dev, plan, result)
+    for test in dev.paradigms:
+        out[test.name] = test.metrics(dev, plan, result)
     return out
 
 
@@ -245,7 +245,7 @@ def phase_metrics(dev: Described, plan: Plan, result: Result, course: list[dict]
             earlier = [p for p, s in zip(world.phases, world.starts, strict=True) if s < start]
             was = bool(earlier) and g in earlier[-1].world.generator_specs()
             if now != was:
-                changed.add(generator_name(g))
+                changed.add(spec_name(g))
         inside = [c for c in course if start <= c["frames_developed"] <= end]
         half = {name: _half_time(inside, name, start) for name in sorted(changed)}
         out.append(
@@ -253,7 +253,7 @@ def phase_metrics(dev: Described, plan: Plan, result: Result, course: list[dict]
                 "name": phase.name,
                 "first_frame": start,
                 "frames": phase.frames,
-                "generators": [generator_name(g) for g in phase.world.generator_specs()],
+                "generators": [spec_name(g) for g in phase.world.generator_specs()],
                 "accepted_at_end": [
                     n for k, n in enumerate(sym.names) if segment[-1, k] > sym.pi_min
                 ],
@@ -283,17 +283,6 @@ def _half_time(course: list[dict], name: str, start: int) -> int | None:
         if (v >= halfway) if rising else (v <= halfway):
             return c["frames_developed"] - start
     return None
-
-
-def oddball_metrics(dev: Described, plan: Plan, result: Result) -> dict:
-    """The mismatch signatures of the oddball block (`pcsim.oddball.metrics`), from the
-    sensory errors recorded every step (``L0.eps`` with ``monitors.interval = dt``)."""
-    steps = int(round(float(dev.frame_duration / dev.dt)))
-    window = int(round(float(dev.oddball.window / dev.dt)))
-    if "L0.eps" not in result.traces or dev.interval is None or dev.interval != dev.dt:
-        raise ValueError("the oddball metrics need L0.eps recorded every step (monitors)")
-    response = oddball.responses(result.traces["L0.eps"], plan.oddball, steps, window)
-    return oddball.metrics(plan.oddball_labels, response)
 
 
 def _downsample(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

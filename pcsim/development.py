@@ -17,14 +17,13 @@ import brian2
 import numpy as np
 from brian2 import ms
 
-from pcsim import analysis, oddball
+from pcsim import analysis
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec
 from pcsim.errors import interruption_in
 from pcsim.groups import transformation
 from pcsim.network import Protocol, Setup
-from pcsim.oddball import OddballSpec
-from pcsim.plan import Plan
+from pcsim.plan import Paradigm, Plan, Section
 from pcsim.simulate import Inputs, Result, Simulator
 from pcsim.symmetry import SymmetrySpec
 
@@ -41,8 +40,10 @@ class Development:
     ``train_frames`` development frames, then ``probe_frames`` held-out
     frames (and as many at ``novel_centres`` when given), all of ``frame_duration``;
     ``checkpoints`` equivariance probes of ``probe_stimuli`` base stimuli each are spread
-    over development (plus one before it). Probes freeze learning, the prior pi and the
-    prior's pull. ``oddball``: an oddball block after the probes (`pcsim.oddball`).
+    over development (plus one before it), probing the world's transformations and
+    ``probe_transformations`` (specs with a ``name``, e.g. compositions never shown).
+    Probes freeze learning, the prior pi and the prior's pull. ``paradigms``: experiments
+    after the probes, in order (`pcsim.plan.Paradigm`).
     """
 
     spec: CircuitSpec
@@ -55,12 +56,18 @@ class Development:
     checkpoints: int = 5
     probe_stimuli: int = 8
     novel_centres: tuple[float, float] | None = None
+    probe_transformations: tuple[dict, ...] = ()
     options: BackendOptions = field(default_factory=BackendOptions)
     monitors: tuple[str, ...] = ()
     interval: brian2.Quantity | None = None
     divergence_bound: float = 1e6
     seed: int = 0
-    oddball: OddballSpec | None = None
+    paradigms: tuple[Paradigm, ...] = ()
+
+    def probe_specs(self) -> list[dict]:
+        """The transformations equivariance is probed with: the world's, then
+        ``probe_transformations``."""
+        return self.world.probe_specs() + list(self.probe_transformations)
 
     @property
     def conditions(self) -> tuple[str, ...]:
@@ -82,7 +89,7 @@ class Development:
         training = self.world.sequence(self.train_frames, rng)
         base = self.world.heldout(self.probe_stimuli, rng).x
         layout = self.spec.layers[0].layout
-        moved = [transformation(layout, g).apply(base) for g in self.world.probe_specs()]
+        moved = [transformation(layout, g).apply(base) for g in self.probe_specs()]
         block = np.stack([base, *moved], axis=1)  # (M, 1 + G, N0)
         heldout = self.world.heldout(self.probe_frames, rng).x
         novel = (
@@ -113,14 +120,13 @@ class Development:
             develop.append(append(training.x, True))
         held = append(heldout, False)
         nov = append(novel, False)
-        odd, labels = np.zeros(0, dtype=np.int64), {}
-        if self.oddball:  # after every probe, learning on as in an experiment
-            block = oddball.block(self.oddball, self.world, rng)
-            odd = append(block.x, True)
-            labels = {k: getattr(block, k) for k in ("kind", "magnitude", "repetition", "distance")}
+        sections = {}
+        for test in self.paradigms:  # after every probe
+            x, labels = test.stimuli(self.world, rng)
+            sections[test.name] = Section(append(x, test.learn), labels)
         inputs = Inputs(np.concatenate(frames), np.concatenate(plastic), weights)
         return Plan(
-            inputs, np.concatenate(develop), training.new_scene, checkpoints, held, nov, odd, labels
+            inputs, np.concatenate(develop), training.new_scene, checkpoints, held, nov, sections
         )
 
     def protocol(self, plan: Plan) -> Protocol:

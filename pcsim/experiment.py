@@ -23,7 +23,8 @@ from pcsim.config import Scenario
 from pcsim.development import Development, Outcome
 from pcsim.errors import PcsimError
 from pcsim.oddball import OddballSpec
-from pcsim.plan import Plan
+from pcsim.perception import PerceptionSpec
+from pcsim.plan import Paradigm, Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
 from pcsim.worlds import Phase, PhasedWorld
@@ -68,22 +69,28 @@ def development_from_config(cfg: Scenario) -> Development:
         checkpoints=sym.checkpoints if sym else 0,
         probe_stimuli=sym.probe_stimuli if sym else 8,
         novel_centres=probe.novel_centres,
+        probe_transformations=tuple(t.spec() for t in probe.transformations),
         options=BackendOptions(cfg.backend, sim.threads, sim.float_dtype),
         monitors=tuple(cfg.monitors.variables),
         interval=cfg.monitors.interval,
         divergence_bound=sim.divergence_bound,
         seed=cfg.seed,
-        oddball=(
-            OddballSpec(
-                cfg.oddball.frames,
-                cfg.oddball.p_deviant,
-                tuple(cfg.oddball.magnitudes),
-                cfg.oddball.window,
-            )
-            if cfg.oddball
-            else None
-        ),
+        paradigms=paradigms(cfg),
     )
+
+
+def paradigms(cfg: Scenario) -> tuple[Paradigm, ...]:
+    """The paradigms after the probes that ``cfg`` asks for, in plan order."""
+    out: list[Paradigm] = []
+    if odd := cfg.oddball:
+        out.append(OddballSpec(odd.frames, odd.p_deviant, tuple(odd.magnitudes), odd.window))
+    if seen := cfg.perception:
+        out.append(
+            PerceptionSpec(
+                tuple(seen.proportions), seen.patterns, seen.dots, tuple(seen.axes), seen.layer
+            )
+        )
+    return tuple(out)
 
 
 def run_info(cfg: Scenario, command: str | None = None) -> dict:

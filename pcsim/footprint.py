@@ -79,16 +79,19 @@ def synapse_counts(cfg: Scenario) -> list[int]:
 
 def frame_count(cfg: Scenario) -> int:
     """Frames of the plan: development, equivariance probes (one per transformation any
-    phase applies), held-out (and novel) probes, the oddball block."""
+    phase applies and per further probed transformation), held-out (and novel) probes,
+    the oddball and perception blocks."""
     sym = cfg.symmetry
     specs: list[dict] = []
     for world in cfg.phase_worlds() or [cfg.world]:
         specs += [g for g in world.generator_specs() if g not in specs]
-    generators = len(specs) or 1
-    probes = (sym.checkpoints + 1) * sym.probe_stimuli * (1 + generators) if sym else 0
+    probed = len(specs) + len(cfg.probe.transformations)
+    probes = (sym.checkpoints + 1) * sym.probe_stimuli * (1 + probed) if sym else 0
     held = cfg.probe.frames * (2 if cfg.probe.novel_centres else 1)
     oddball = cfg.oddball.frames if cfg.oddball else 0
-    return cfg.training.frames + probes + held + oddball
+    seen = cfg.perception
+    perception = 2 * seen.patterns * len(seen.proportions) * len(seen.axes) if seen else 0
+    return cfg.training.frames + probes + held + oddball + perception
 
 
 def estimate(cfg: Scenario) -> Footprint:

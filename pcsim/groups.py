@@ -49,6 +49,7 @@ __all__ = [
     "ring_reflection",
     "ring_rotation",
     "SPEC_KINDS",
+    "spec_name",
     "torus_reflection",
     "torus_rotate90",
     "torus_shift",
@@ -655,6 +656,17 @@ SPEC_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def spec_name(spec: dict) -> str:
+    """A readable name for a transformation spec, e.g. "rotate+1", "shift(0,1)" or
+    "reflect_x"."""
+    by = spec.get("by")
+    if isinstance(by, list | tuple):
+        return f"{spec['kind']}({','.join(str(b) for b in by)})"
+    if isinstance(by, int):
+        return f"{spec['kind']}{by:+d}"
+    return f"{spec['kind']}_{spec['axis']}" if "axis" in spec else spec["kind"]
+
+
 def _check_spec(spec: Mapping[str, Any]) -> str:
     if not isinstance(spec, Mapping):
         raise ValueError(f"a transformation spec must be a table (dict), got {spec!r}")
@@ -664,7 +676,7 @@ def _check_spec(spec: Mapping[str, Any]) -> str:
             f"unknown transformation kind {kind!r} in {dict(spec)} (known: {', '.join(SPEC_KINDS)})"
         )
     for key in spec:
-        if key != "kind" and key not in SPEC_KINDS[kind]:
+        if key not in ("kind", "name") and key not in SPEC_KINDS[kind]:
             allowed = ", ".join(SPEC_KINDS[kind]) or "none"
             raise ValueError(
                 f"unknown key '{key}'{did_you_mean(key, SPEC_KINDS[kind])} in {kind} spec "
@@ -699,9 +711,12 @@ def transformation(layout: Layout, spec: Mapping[str, Any], name: str | None = N
     * ``{"kind": "random", "seed": 3}`` -- a seeded random permutation of all units
 
     All but identity/random accept ``"channels"``: a channel map for
-    :func:`channel_map` ("mirror", "rotate90", or a list).
+    :func:`channel_map` ("mirror", "rotate90", or a list). Every spec may carry a
+    ``"name"`` (as a scenario's candidates and probed transformations do): it labels the
+    result unless ``name`` is given.
     """
     kind = _check_spec(spec)
+    name = name or spec.get("name")
     ch = spec.get("channels")
     if kind == "identity":
         out = trivial(layout)

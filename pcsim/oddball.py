@@ -1,17 +1,21 @@
 """The oddball block (docs/model.md#54-the-oddball-block): after development, a standard
 scene repeated with rare deviants, learning on; and the mismatch responses measured
-from the sensory prediction errors. NumPy only: `pcsim.development` puts the block into
-the plan, `pcsim.analysis` calls `metrics`.
+from the sensory prediction errors. NumPy only: `OddballSpec` is a
+`pcsim.plan.Paradigm`, which `pcsim.development` puts into the plan and
+`pcsim.analysis` asks for its metrics.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import brian2
 import numpy as np
 
 from pcsim.groups import transformation
+from pcsim.plan import Plan
+from pcsim.simulate import Result
 
 #: Frame kinds of the block: the standard, a deviant by a group element (the world's
 #: first generator applied ``magnitude`` times), a deviant by a contrast change at the
@@ -37,6 +41,26 @@ class OddballSpec:
     window: brian2.Quantity
     lead: int = 10
     min_standards: int = 2
+
+    name: ClassVar[str] = "oddball"
+    learn: ClassVar[bool] = True  # as in a real experiment
+
+    def stimuli(self, world: Any, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+        """The block's frames (`block`) and their kind, magnitude, repetition, distance."""
+        made = block(self, world, rng)
+        labels = ("kind", "magnitude", "repetition", "distance")
+        return made.x, {k: getattr(made, k) for k in labels}
+
+    def metrics(self, dev: Any, plan: Plan, result: Result) -> dict:
+        """The mismatch signatures (`metrics`), from the sensory errors recorded every
+        step (``L0.eps`` with ``monitors.interval = dt``)."""
+        steps = int(round(float(dev.frame_duration / dev.dt)))
+        window = int(round(float(self.window / dev.dt)))
+        if "L0.eps" not in result.traces or dev.interval is None or dev.interval != dev.dt:
+            raise ValueError("the oddball metrics need L0.eps recorded every step (monitors)")
+        section = plan.paradigms[self.name]
+        response = responses(result.traces["L0.eps"], section.frames, steps, window)
+        return metrics(section.labels, response)
 
 
 @dataclass(frozen=True)

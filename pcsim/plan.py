@@ -8,10 +8,40 @@ a finished run can be analysed again without simulating it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from pcsim.simulate import Inputs
+from pcsim.simulate import Inputs, Result
+
+#: Prefix of the paradigms' arrays in `Plan.to_arrays`.
+PARADIGM = "plan/paradigm/"
+
+
+class Paradigm(Protocol):
+    """An experiment after development and its probes (docs/model.md#5-experiment-protocol):
+    its frames, shown with learning on or frozen, and the metrics read from the run.
+    `pcsim.oddball.OddballSpec` and `pcsim.perception.PerceptionSpec` are paradigms."""
+
+    name: ClassVar[str]  # key of its plan section, metrics and figure
+    learn: ClassVar[bool]  # whether weights, pi and the prior's pull run during it
+
+    def stimuli(self, world: Any, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+        """Its stimuli (n, N_0) with noise, and named (n,) labels per frame."""
+
+    def metrics(self, dev: Any, plan: Plan, result: Result) -> dict:
+        """Its signatures in one condition's ``result`` (``dev``: the `Development`; its
+        frames: ``plan.paradigms[name]``)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """The frames of one paradigm after the probes (`Paradigm`):
+    ``frames`` (n,) indices into the frame table and ``labels``, named (n,) arrays that
+    say what each frame is (e.g. the oddball block's ``kind`` per frame)."""
+
+    frames: np.ndarray
+    labels: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -21,11 +51,11 @@ class Plan:
     ``develop`` (n_train,): development frames, in order; ``new_scene`` (n_train,) marks
     those that were new scenes. ``checkpoints``: one (frames developed so far, indices
     (M, 1 + G)) per equivariance probe: column 0 the base stimuli, column 1 + g the base
-    stimuli moved by the world's generator g. ``heldout`` and ``novel``: frozen probes of
-    new scenes, the latter centred where development's new scenes never were (its
-    moving stimuli may pass there; may be empty). ``oddball``: the frames of the oddball
-    block after them (learning on; may be empty) and ``oddball_labels`` their ``kind``,
-    ``magnitude``, ``repetition`` and ``distance`` (`pcsim.oddball.Block`).
+    stimuli moved by probed transformation g (`Development.probe_specs`). ``heldout``
+    and ``novel``: frozen probes of new scenes, the latter centred where development's
+    new scenes never were (its moving stimuli may pass there; may be empty).
+    ``paradigms``: the frames of the paradigms after them, by name (the oddball block,
+    the perception block; may be empty).
     """
 
     inputs: Inputs
@@ -34,8 +64,7 @@ class Plan:
     checkpoints: list[tuple[int, np.ndarray]]
     heldout: np.ndarray
     novel: np.ndarray
-    oddball: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    oddball_labels: dict[str, np.ndarray] = field(default_factory=dict)
+    paradigms: dict[str, Section] = field(default_factory=dict)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The plan as named arrays (``plan/...``), initial weights excluded."""
@@ -50,9 +79,9 @@ class Plan:
         }
         for c, (_, block) in enumerate(self.checkpoints):
             out[f"plan/checkpoint_{c}"] = block
-        if self.oddball.size:
-            out["plan/oddball"] = self.oddball
-            out.update({f"plan/oddball_{k}": v for k, v in self.oddball_labels.items()})
+        for name, section in self.paradigms.items():
+            out[f"{PARADIGM}{name}"] = section.frames
+            out.update({f"{PARADIGM}{name}/{k}": v for k, v in section.labels.items()})
         return out
 
     @classmethod
@@ -60,6 +89,19 @@ class Plan:
         """The plan that `to_arrays` wrote (``arrays``: a mapping such as an npz file),
         with the initial ``weights``."""
         seen = arrays["plan/checkpoint_frames"]
+        keys = [k.removeprefix(PARADIGM) for k in arrays if k.startswith(PARADIGM)]
+        paradigms = {
+            name: Section(
+                arrays[PARADIGM + name],
+                {
+                    k.removeprefix(f"{name}/"): arrays[PARADIGM + k]
+                    for k in keys
+                    if k.startswith(f"{name}/")
+                },
+            )
+            for name in keys
+            if "/" not in name
+        }
         return cls(
             inputs=Inputs(arrays["frames"], arrays["plastic"], tuple(weights)),
             develop=arrays["plan/develop"],
@@ -67,16 +109,5 @@ class Plan:
             checkpoints=[(int(s), arrays[f"plan/checkpoint_{c}"]) for c, s in enumerate(seen)],
             heldout=arrays["plan/heldout"],
             novel=arrays["plan/novel"],
-            **(
-                {
-                    "oddball": arrays["plan/oddball"],
-                    "oddball_labels": {
-                        k.removeprefix("plan/oddball_"): arrays[k]
-                        for k in arrays
-                        if k.startswith("plan/oddball_")
-                    },
-                }
-                if "plan/oddball" in arrays
-                else {}
-            ),
+            paradigms=paradigms,
         )

@@ -309,6 +309,50 @@ def oddball(outcome: Outcome):
     return fig
 
 
+def perception(outcome: Outcome):
+    """Per mirror axis, the response's change from the random patterns' against the
+    proportion of mirror-paired dots, per condition, beside the stimulus's own."""
+    axes_names = outcome.metrics["perception"]["axes"]
+    fig, panels = plt.subplots(1, len(axes_names), figsize=(4.6 * len(axes_names), 3.3))
+    panels = np.atleast_1d(panels)
+    conditions = list(outcome.results)
+    for condition in conditions:
+        m = outcome.metrics if condition == conditions[0] else outcome.metrics["baseline"]
+        seen = m["perception"]
+        for panel, axis in zip(panels, axes_names, strict=True):
+            points = seen[axis]["difference"]
+            panel.plot(
+                [float(p) for p in points],
+                list(points.values()),
+                marker="o",
+                color=COLOURS[condition],
+                label=f"layer {seen['layer']}, {label(outcome, condition)}",
+            )
+    stimulus = outcome.metrics["perception"]
+    for panel, axis in zip(panels, axes_names, strict=True):
+        points = stimulus[axis]["stimulus"]["difference"]
+        panel.plot(
+            [float(p) for p in points],
+            list(points.values()),
+            ls="--",
+            color="0.5",
+            label="stimulus",
+        )
+        panel.axhline(0, color="0.7", lw=0.5)
+        line = "a vertical" if axis == "x" else "a horizontal"
+        panel.set_title(f"mirror about {line} line (axis {axis})", fontsize=8)
+        panel.set_xlabel("proportion of dots in mirror pairs")
+        panel.legend(fontsize=6)
+    panels[0].set_ylabel("mirror asymmetry of the response,\nrelative change from random patterns")
+    fig.suptitle("Symmetry perception: response to mirror-symmetric dot patterns", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+#: The figure of each paradigm (`pcsim.plan.Paradigm`), by its name.
+PARADIGM_FIGURES = {"oddball": oddball, "perception": perception}
+
+
 def scenario_figures(directory: Path, outcome: Outcome) -> None:
     """Write every figure of a run into ``directory`` as PNG."""
     figures = {
@@ -322,8 +366,8 @@ def scenario_figures(directory: Path, outcome: Outcome) -> None:
         figures["effective_group"] = effective_group(outcome)
     if isinstance(outcome.development.world, PhasedWorld):
         figures["equivariance_by_generator"] = equivariance_by_generator(outcome)
-    if outcome.plan.oddball.size:
-        figures["oddball"] = oddball(outcome)
+    for test in outcome.development.paradigms:
+        figures[test.name] = PARADIGM_FIGURES[test.name](outcome)
     for name, fig in figures.items():
         results.save_figure(fig, Path(directory) / f"{name}.png")
         plt.close(fig)

@@ -136,8 +136,9 @@ def candidate_actions(
     for layer in spec.layers:
         perms: list[Perm] = []
         for candidate in candidates:
-            table = {k: v for k, v in candidate.items() if k != "name"}
-            perms.append(transformation_at(table, sensory, layer.layout, invariant=layer.invariant))
+            perms.append(
+                transformation_at(candidate, sensory, layer.layout, invariant=layer.invariant)
+            )
         actions.append(tuple(np.asarray(p.array) for p in perms))
     return names, tuple(actions)
 

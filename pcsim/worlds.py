@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from pcsim.errors import show
+from pcsim.groups import spec_name, transformation
 from pcsim.layouts import Layout
 from pcsim.validation import Count, Table, invalid, pair
 
@@ -119,21 +120,45 @@ class World(Table):
     noise_sd: NonNegativeFloat = 0.05
     p_new_scene: Fraction = 0.2
     centres: Fractions = (0.0, 1.0)
+    # relative frequencies of the transitions, in the order of generator_specs() (None:
+    # uniform)
+    weights: Annotated[tuple[PositiveFloat, ...], Strict(False)] | None = None
 
     @model_validator(mode="after")
     def _steps_or_only_new_scenes(self) -> World:
         """Each world declares its ``steps``; without any, every frame is a new scene."""
-        if not self.steps and self.p_new_scene < 1.0:
+        n = len(self.generator_specs())
+        if not n and self.p_new_scene < 1.0:
             raise invalid(
                 "is empty, so p_new_scene must be 1 (only new scenes), "
                 f"got p_new_scene = {self.p_new_scene}",
                 at="steps",
+            )
+        if self.weights is not None and len(self.weights) != n:
+            raise invalid(
+                f"must give one weight per transition ({n}: {self.transition_names()}), "
+                f"got {len(self.weights)}",
+                at="weights",
             )
         return self
 
     def probe_specs(self) -> list[dict[str, Any]]:
         """The transformations equivariance is probed with: the world's generators."""
         return self.generator_specs()
+
+    def transition_names(self) -> str:
+        """The transitions, as ``weights`` lists them (for messages)."""
+        return ", ".join(spec_name(g) for g in self.generator_specs())
+
+    def draw_transition(self, rng: np.random.Generator) -> int:
+        """Index into ``generator_specs()`` of the next transition: uniform, or by
+        ``weights`` (the uniform draw is ``rng.integers``, so worlds without weights
+        see the random stream they always did)."""
+        n = len(self.generator_specs())
+        if self.weights is None:
+            return int(rng.integers(n))
+        p = np.asarray(self.weights) / sum(self.weights)
+        return int(rng.choice(n, p=p))
 
 
 class RingWorld(World):
@@ -143,7 +168,8 @@ class RingWorld(World):
         channels: number of ring channels (>= 3).
         steps: the rotations (in channels) the world applies between frames; each
             nonzero modulo ``channels``; empty only with ``p_new_scene = 1``. Chosen
-            uniformly at each transition.
+            uniformly at each transition unless ``weights`` are given.
+        weights: relative frequencies of the steps (None: uniform).
         bumps: (min, max) number of bumps in a new scene, drawn uniformly (inclusive).
         kappa: von Mises concentration (> 0).
         contrast: (lo, hi), bump amplitudes drawn uniformly in [lo, hi] (0 < lo <= hi).
@@ -261,8 +287,13 @@ class TorusWorld(World):
     Attributes:
         shape: (H, W), rows and columns of the torus (each >= 3).
         steps: the translations ``(dy, dx)`` (rows, columns) the world applies between
-            frames; none may be a no-move (``(0, 0)`` modulo the shape); empty only with
-            ``p_new_scene = 1``. Chosen uniformly at each transition.
+            frames; none may be a no-move (``(0, 0)`` modulo the shape); without them
+            and ``reflections``, ``p_new_scene`` must be 1. Chosen uniformly at each
+            transition unless ``weights`` are given.
+        reflections: axes the world also mirrors about between frames (``"x"``:
+            ``col -> -col mod W``, ``"y"``: ``row -> -row mod H``), as the candidate
+            ``{kind = "reflect", axis = ...}``.
+        weights: relative frequencies of the transitions (steps, then reflections).
         bars: (min, max) number of bars in a new scene, drawn uniformly (inclusive).
         orientations: number of bar orientations (>= 2), evenly spaced over 180 degrees:
             orientation ``o`` has angle ``o * pi / orientations``.
@@ -284,7 +315,9 @@ class TorusWorld(World):
     ``d_par = dx cos(phi) - dy sin(phi)`` runs along the bar and
     ``d_perp = dx sin(phi) + dy cos(phi)`` across it. Angles are counter-clockwise as an
     image is shown (rows down): angle 0 is horizontal (along a row), ``pi/2`` vertical.
-    Several bars add. ``FrameSequence.step`` holds ``i + 1`` for ``steps[i]``.
+    Several bars add. ``reflections`` adds mirror transitions (see the field);
+    ``weights`` sets how often each transition happens. ``FrameSequence.step`` holds
+    ``i + 1`` for ``generator_specs()[i]``.
     """
 
     kind: Literal["torus"] = "torus"
@@ -294,6 +327,16 @@ class TorusWorld(World):
     orientations: Annotated[int, Field(ge=2)] = 4
     bar_length: PositiveFloat = 2.5
     bar_width: PositiveFloat = 0.7
+    # mirrors the world applies between frames besides its steps: "x" (about a vertical
+    # line, col -> -col mod W) and/or "y" (about a horizontal one, row -> -row mod H)
+    reflections: Annotated[tuple[Literal["x", "y"], ...], Strict(False)] = ()
+
+    @field_validator("reflections")
+    @classmethod
+    def _distinct(cls, axes: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(axes)) != len(axes):
+            raise invalid(f"lists an axis twice (use weights for frequencies), got {list(axes)}")
+        return axes
 
     @field_validator("steps")
     @classmethod
@@ -378,8 +421,10 @@ class TorusWorld(World):
         return Layout("torus", self.shape)
 
     def generator_specs(self) -> list[dict[str, Any]]:
-        """The world's translations as ``pcsim.groups`` specs, in the order of ``steps``."""
-        return [{"kind": "shift", "by": [dy, dx]} for dy, dx in self.steps]
+        """The world's transitions as ``pcsim.groups`` specs: its translations in the order
+        of ``steps``, then its ``reflections``."""
+        shifts = [{"kind": "shift", "by": [dy, dx]} for dy, dx in self.steps]
+        return shifts + [reflection(axis) for axis in self.reflections]
 
     def generator_index(self, step: np.ndarray) -> np.ndarray:
         """Index into ``generator_specs()`` of each ``FrameSequence.step`` (-1: new scene)."""
@@ -387,18 +432,21 @@ class TorusWorld(World):
 
     # -- sequences --------------------------------------------------------------------
     def sequence(self, n_frames: int, rng: np.random.Generator) -> FrameSequence:
-        """A developmental sequence: translated copies, with new scenes at rate ``p_new_scene``.
+        """A developmental sequence: translated (or mirrored) copies, with new scenes at
+        rate ``p_new_scene``.
 
         Frame 0 is always a new scene. For k >= 1, with probability ``p_new_scene`` frame k
-        is a new scene (``step[k] = 0``); otherwise ``i`` is drawn uniformly from
-        ``range(len(steps))``, ``clean[k] = move(clean[k-1], steps[i])`` and
-        ``step[k] = i + 1``. Noise is added last.
+        is a new scene (``step[k] = 0``); otherwise a transition ``i`` is drawn
+        (uniformly, or by ``weights``), ``clean[k]`` is ``clean[k-1]`` moved by
+        ``generator_specs()[i]`` and ``step[k] = i + 1``. Noise is added last.
         """
+        layout = self.layout()
+        moves = [transformation(layout, g) for g in self.generator_specs()]
 
-        def shift(previous: np.ndarray, i: int) -> tuple[np.ndarray, int]:
-            return self.move(previous, self.steps[i]), i + 1
+        def advance(previous: np.ndarray, i: int) -> tuple[np.ndarray, int]:
+            return moves[i].apply(previous), i + 1
 
-        return _sequence(self, n_frames, rng, shift)
+        return _sequence(self, n_frames, rng, advance)
 
     def heldout(
         self,
@@ -412,6 +460,13 @@ class TorusWorld(World):
         the width), e.g. to place stimuli where development never showed them.
         """
         return _independent(self, n_frames, rng, centres)
+
+
+def reflection(axis: str) -> dict[str, Any]:
+    """The mirror about ``axis`` of a sheet ("x": about a vertical line, "y": about a
+    horizontal one) as a ``pcsim.groups`` spec; on feature layers the channels follow as
+    mirrored orientations (``channels = "mirror"``)."""
+    return {"kind": "reflect", "axis": axis, "channels": "mirror"}
 
 
 @dataclass(frozen=True)
@@ -512,7 +567,7 @@ def _wrap(d: np.ndarray, n: int) -> np.ndarray:
 
 def _sequence(world: Any, n_frames: int, rng: np.random.Generator, advance) -> FrameSequence:
     """Frames of ``world``: frame 0 and, with probability ``p_new_scene``, any later frame
-    is a new scene (step 0); otherwise a generator index i is drawn uniformly and
+    is a new scene (step 0); otherwise a generator index i is drawn (``draw_transition``) and
     ``advance(previous clean frame, i)`` gives the new clean frame and its step code."""
     n_frames = _check_n_frames(n_frames)
     clean = np.empty((n_frames, world.n_units))
@@ -521,7 +576,7 @@ def _sequence(world: Any, n_frames: int, rng: np.random.Generator, advance) -> F
         if k == 0 or rng.random() < world.p_new_scene:
             clean[k] = world.scene(rng)
         else:
-            clean[k], step[k] = advance(clean[k - 1], int(rng.integers(len(world.steps))))
+            clean[k], step[k] = advance(clean[k - 1], world.draw_transition(rng))
     return _with_noise(clean, step, rng, world.noise_sd)
 
 

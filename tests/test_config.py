@@ -619,6 +619,8 @@ def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
         "contrast": (0.5, 1.0),
         "noise_sd": 0.05,
         "steps": ((0, 1), (1, 0), (0, -1), (-1, 0)),
+        "reflections": (),
+        "weights": None,
         "p_new_scene": 0.2,
         "centres": (0.0, 1.0),
     }
@@ -938,3 +940,14 @@ def test_invariant_layer_needs_no_layout_that_carries_the_candidates(tmp_path):
     assert_error(
         msg, "--set circuit.layers.0.invariant=true", "circuit.layers.0.invariant", "sensory"
     )
+
+
+def test_probe_transformations_load_as_named_specs(tmp_path):
+    diagonal = {"name": "diagonal", "kind": "shift", "by": [1, 1]}
+    cfg = load_scenario(
+        write_torus(tmp_path, changed(TORUS_SCENARIO, "probe.transformations", [diagonal]))
+    )
+    assert [t.spec() for t in cfg.probe.transformations] == [diagonal]
+    wrong = changed(TORUS_SCENARIO, "probe.transformations", [{**diagonal, "axis": "x"}])
+    msg = error_of(write_torus(tmp_path, wrong))
+    assert_error(msg, "scenario.toml", "probe.transformations.0.axis", "unknown key")

@@ -11,6 +11,7 @@ from brian2 import Hz, ms
 
 from pcsim import analysis, metrics
 from pcsim.circuit import CircuitSpec, LayerSpec
+from pcsim.groups import transformation
 from pcsim.layouts import Layout
 from pcsim.plan import Plan
 from pcsim.simulate import Inputs, Result
@@ -99,7 +100,8 @@ def ring_case(invariant_top: bool = False):
         {"name": "mirror", "kind": "reflect"},
     ]
     prior = None if invariant_top else symmetry_prior(spec, candidates)
-    return SimpleNamespace(spec=spec, symmetry=prior, world=RingWorld(channels=N, steps=(1, -1)))
+    world = RingWorld(channels=N, steps=(1, -1))
+    return SimpleNamespace(spec=spec, symmetry=prior, world=world, probe_specs=world.probe_specs)
 
 
 def equivariant_result(described, plan: Plan, pi_end: np.ndarray) -> Result:
@@ -166,3 +168,33 @@ def test_group_metrics_of_a_known_accepted_set():
     assert group["order"] == 2 * N  # a rotation by 1 and a reflection generate D_8
     assert group["true_order"] == N
     assert not group["same_group"]
+
+
+def test_probed_transformations_are_reported_beside_the_generators_but_not_averaged():
+    """A further probed transformation ("rot+2") is measured like a generator and named
+    by its name; the means stay over the world's generators. Its probe column shows
+    the base rotated by 3, so its error is that of rotating by 3 against rho(+2)."""
+    described = ring_case(invariant_top=True)
+    extra = {"name": "rot+2", "kind": "rotate", "by": 2}
+    described.probe_specs = lambda: [*described.world.probe_specs(), extra]
+    base = np.random.default_rng(1).standard_normal((2, N))
+    shifted = [np.roll(base, s, axis=1) for s in (1, -1, 3)]
+    block = np.stack([base, *shifted], axis=1)  # (2, 4, N)
+    frames = np.vstack([block.reshape(-1, N), base])
+    plan = Plan(
+        Inputs(frames, np.zeros(len(frames)), ()),
+        develop=np.arange(0),
+        new_scene=np.zeros(0, bool),
+        checkpoints=[(0, np.arange(8).reshape(2, 4))],
+        heldout=np.array([8, 9]),
+        novel=np.arange(0),
+    )
+    result = equivariant_result(described, plan, np.array([0.0, 0.5, 0.5]))
+    out = analysis.probe_metrics(described, plan, result)
+    rho = transformation(Layout("ring", (N,)), extra).array  # i -> i + 2
+    want = metrics.equivariance_error(base, np.roll(base, 3, axis=1), rho)
+    assert want > 0.5
+    assert out["equivariance_error"]["L1"] == pytest.approx(
+        {"rotate+1": 0.0, "rotate-1": 0.0, "rot+2": want}
+    )
+    assert out["equivariance_error_mean"]["L1"] == pytest.approx(0.0)

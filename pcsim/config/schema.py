@@ -39,7 +39,7 @@ from pcsim.network import parse_monitor_name
 from pcsim.quantities import Dimensioned
 from pcsim.symmetry import EVIDENCE_DEFAULTS
 from pcsim.validation import Count, Table, invalid, problems
-from pcsim.worlds import Fractions, RingWorld, TorusWorld
+from pcsim.worlds import Fraction, Fractions, RingWorld, TorusWorld
 
 PositiveTime = Annotated[Quantity, Dimensioned("time", gt=0)]
 Rate = Annotated[Quantity, Dimensioned("rate", ge=0)]
@@ -94,10 +94,18 @@ class Oddball(Table):
     window: PositiveTime = 20 * ms  # response window after each frame's onset
 
 
-class Probe(Table):
-    frames: Count = 50  # held-out frames (learning frozen)
-    # also probe as many stimuli centred here, where new scenes never were (see world.centres)
-    novel_centres: Fractions | None = None
+class Perception(Table):
+    """``[perception]``: a symmetry-perception block after the probes
+    (docs/model.md#55-the-perception-block)."""
+
+    # proportions of the dots that lie in mirror pairs; 0 (random patterns) is the reference
+    proportions: Annotated[list[Fraction], Field(min_length=2)] = Field(
+        default_factory=lambda: [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    )
+    patterns: Count = 12  # patterns per proportion and axis, each shown twice
+    dots: Count = 10  # dots per pattern; each proportion must make whole mirror pairs
+    axes: Annotated[list[Literal["x", "y"]], Field(min_length=1)] = ["x", "y"]  # mirror axes
+    layer: Count = 1  # the layer whose response is read
 
 
 class Monitors(Table):
@@ -228,6 +236,15 @@ CANDIDATES: tuple[type[Candidate], ...] = tuple(
 CandidateTable = Annotated[Union[CANDIDATES], Field(discriminator="kind")]  # noqa: UP007
 
 
+class Probe(Table):
+    frames: Count = 50  # held-out frames (learning frozen)
+    # also probe as many stimuli centred here, where new scenes never were (see world.centres)
+    novel_centres: Fractions | None = None
+    # transformations probed for equivariance besides the world's own (e.g. compositions
+    # the world never applies in one step); each a named transformation spec
+    transformations: list[CandidateTable] = Field(default_factory=list)
+
+
 class Symmetry(Table):
     lam: NonNegativeFloat = 1.0  # weight lambda of structural surprise
     # "learned": energies in units of the learned error variances; "fixed": raw
@@ -259,6 +276,7 @@ class Run(Table):
     monitors: Monitors = Field(default_factory=Monitors)
     symmetry: Symmetry | None = None  # the symmetry prior (None: no prior)
     oddball: Oddball | None = None  # an oddball block after the probes (None: none)
+    perception: Perception | None = None  # a perception block after them (None: none)
 
 
 class ScenarioFile(Run):
@@ -304,7 +322,43 @@ class Scenario(ScenarioFile):
         self._check_symmetry()
         self._check_phases()
         self._check_oddball()
+        self._check_perception()
         return self
+
+    def _check_perception(self) -> None:
+        seen = self.perception
+        if seen is None:
+            return
+        if self.world.kind != "torus":
+            raise invalid(
+                f"needs a torus world (mirror patterns), got {self.world.kind!r}", "perception"
+            )
+        if 0.0 not in seen.proportions or len(set(seen.proportions)) != len(seen.proportions):
+            raise invalid(
+                f"must hold 0 (the random patterns) and no value twice, got {seen.proportions}",
+                at="perception.proportions",
+            )
+        if seen.layer >= len(self.circuit.layers):
+            raise invalid(
+                f"must name a layer above the sensory one (1..{len(self.circuit.layers) - 1}), "
+                f"got {seen.layer}",
+                at="perception.layer",
+            )
+        for i, p in enumerate(seen.proportions):
+            pairs = p * seen.dots / 2
+            if abs(pairs - round(pairs)) > 1e-9:
+                raise invalid(
+                    f"{p} of {seen.dots} dots is {pairs:g} mirror pairs, not a whole number: "
+                    "choose dots so that every proportion is (e.g. 10 for steps of 0.2)",
+                    at=f"perception.proportions.{i}",
+                )
+        h, w = self.world.shape
+        free = {"x": h * (w - 2 + w % 2), "y": (h - 2 + h % 2) * w}  # cells off the axis
+        most = min(free[axis] for axis in seen.axes) // 2
+        if seen.dots > most:
+            raise invalid(
+                f"must be at most {most} on a {h} x {w} torus, got {seen.dots}", "perception.dots"
+            )
 
     def _check_oddball(self) -> None:
         odd = self.oddball
@@ -324,7 +378,7 @@ class Scenario(ScenarioFile):
                 "(simulation.dt)",
                 at="oddball",
             )
-        if not self.world.steps:
+        if not self.world.generator_specs():
             raise invalid("needs a world with steps (its first one makes the deviants)", "oddball")
 
     #: World keys a phase cannot change: they fix the sensory layer and the frame table.
