@@ -1,8 +1,9 @@
 """The ``pcsim`` command: ``pcsim list``, ``pcsim run SCENARIO [options]``,
-``pcsim sweep SCENARIO --seeds ... [options]`` and ``pcsim analyse RUN_DIR``.
+``pcsim sweep SCENARIO --seeds ... [options]``, ``pcsim analyse RUN_DIR`` and
+``pcsim figures [options]``.
 
-Thin by design: it parses arguments and calls `pcsim.config`, `pcsim.experiment` and
-`pcsim.sweep`.
+Thin by design: it parses arguments and calls `pcsim.config`, `pcsim.experiment`,
+`pcsim.sweep` and `pcsim.gallery`.
 """
 
 from __future__ import annotations
@@ -67,7 +68,48 @@ def build_parser() -> argparse.ArgumentParser:
         "(no simulation); rewrites metrics.json and figures/",
     )
     analyse.add_argument("run_dir", type=Path, help="the results directory of a complete run")
+    add_figures_parser(sub)
     return parser
+
+
+def add_figures_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "figures",
+        help="rebuild the paper's figures and their gallery from cached sweeps",
+        description="Rebuild the figure set (PNG and PDF) and its gallery OUT/README.md. "
+        "Each figure's sweeps are cached under CACHE by their request and pcsim's code: "
+        "replotting never simulates again; a changed request or code runs anew.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short versions (one seed, fewer points)"
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="only this figure (repeatable)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where the figures go; default: figures (figures/quick with --quick)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_RESULTS / "figures",
+        help="where the sweeps are kept (default: results/figures)",
+    )
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    from pcsim import gallery  # matplotlib and the figure set only when asked for
+
+    out = args.out or (Path("figures/quick") if args.quick else Path("figures"))
+    built = gallery.build(out, args.cache, quick=args.quick, only=args.only, workers=args.workers)
+    print(f"pcsim: {len(built.figures)} figures and their gallery in {out} "
+          f"({built.seconds / 60:.1f} min)")  # fmt: skip
+    return 0
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser, set_help: str) -> None:
@@ -292,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_check(args)
             if args.command == "sweep":
                 return cmd_sweep(args)
+            if args.command == "figures":
+                return cmd_figures(args)
             return cmd_run(args)
     except DivergenceError as error:
         print(

@@ -24,6 +24,7 @@ from pcsim.development import Development, Outcome
 from pcsim.errors import PcsimError
 from pcsim.oddball import OddballSpec
 from pcsim.perception import PerceptionSpec
+from pcsim.perturbation import PerturbationSpec
 from pcsim.plan import Paradigm, Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec, candidate_actions
@@ -88,6 +89,12 @@ def paradigms(cfg: Scenario) -> tuple[Paradigm, ...]:
         out.append(
             PerceptionSpec(
                 tuple(seen.proportions), seen.patterns, seen.dots, tuple(seen.axes), seen.layer
+            )
+        )
+    if shaken := cfg.perturbation:
+        out.append(
+            PerturbationSpec(
+                shaken.scenes, tuple(shaken.noise), tuple(shaken.occlusion), shaken.layer
             )
         )
     return tuple(out)

@@ -80,7 +80,7 @@ def synapse_counts(cfg: Scenario) -> list[int]:
 def frame_count(cfg: Scenario) -> int:
     """Frames of the plan: development, equivariance probes (one per transformation any
     phase applies and per further probed transformation), held-out (and novel) probes,
-    the oddball and perception blocks."""
+    the oddball, perception and perturbation blocks."""
     sym = cfg.symmetry
     specs: list[dict] = []
     for world in cfg.phase_worlds() or [cfg.world]:
@@ -91,7 +91,9 @@ def frame_count(cfg: Scenario) -> int:
     oddball = cfg.oddball.frames if cfg.oddball else 0
     seen = cfg.perception
     perception = 2 * seen.patterns * len(seen.proportions) * len(seen.axes) if seen else 0
-    return cfg.training.frames + probes + held + oddball + perception
+    shaken = cfg.perturbation
+    perturbation = shaken.scenes * (1 + len(shaken.noise) + len(shaken.occlusion)) if shaken else 0
+    return cfg.training.frames + probes + held + oddball + perception + perturbation
 
 
 def estimate(cfg: Scenario) -> Footprint:

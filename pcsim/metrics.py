@@ -82,3 +82,48 @@ def structural_surprise(q: np.ndarray, energies: list[np.ndarray], sizes: list[i
     """
     per_candidate = sum(n * e for n, e in zip(sizes, energies, strict=True))
     return 0.5 * np.sum(q[:, 1:] * per_candidate[:, 1:], axis=1)
+
+
+def effective_weights(
+    pre: np.ndarray,
+    post: np.ndarray,
+    weights: np.ndarray,
+    actions: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[int, float]:
+    """How many independent weights a weight matrix effectively has under a group.
+
+    Synapse ``s`` joins unit ``pre[s]`` (upper layer) to unit ``post[s]`` (lower layer),
+    with weight ``weights[s]``; each generator ``(a_pre, a_post)`` (images of the upper and
+    the lower layer's units) moves synapse (i, j) to (a_pre[i], a_post[j]). The synapses
+    fall into orbits (connected by the generators; a move onto a pair that is not a
+    synapse links nothing). Returns (orbits, effective weights) with
+
+        effective = orbits + (n - orbits) * within,
+
+    ``within`` the share of the weights' variance left within orbits (squared deviations
+    from the orbit means over those from the overall mean): the orbits' means count as
+    free parameters, and every other synapse as much as it departs from its orbit's
+    mean. Weights shared exactly give ``orbits``; weights unrelated to the group about
+    ``n``.
+    """
+    n = len(weights)
+    index = {(int(i), int(j)): s for s, (i, j) in enumerate(zip(pre, post, strict=True))}
+    parent = np.arange(n)
+
+    def root(s: int) -> int:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for a_pre, a_post in actions:
+        for s in range(n):
+            t = index.get((int(a_pre[pre[s]]), int(a_post[post[s]])))
+            if t is not None:
+                parent[root(s)] = root(t)
+    _, orbit = np.unique([root(s) for s in range(n)], return_inverse=True)
+    size = np.bincount(orbit)
+    mean = np.bincount(orbit, weights) / size
+    total = np.sum((weights - weights.mean()) ** 2)
+    within = np.sum((weights - mean[orbit]) ** 2) / total if total > 0 else 0.0
+    return len(size), float(len(size) + (n - len(size)) * within)

@@ -298,6 +298,14 @@ def oddball(outcome: Outcome):
         if reps:
             r, v = zip(*reps, strict=True)
             right.plot(r, v, marker="o", color=COLOURS[condition], label=label(outcome, condition))
+    oddball_axes(left, right)
+    fig.suptitle("Oddball block: mismatch responses and repetition suppression", fontsize=9)
+    return fig
+
+
+def oddball_axes(left, right) -> None:
+    """Labels and legends of an oddball figure's two panels: mismatch against distance,
+    and the standard's response over repetitions."""
     left.axhline(0, color="0.7", lw=0.5)
     left.set_xlabel("input-space distance of the deviant from the standard")
     left.set_ylabel("mismatch response (mean eps_0^2)")
@@ -305,8 +313,6 @@ def oddball(outcome: Outcome):
     right.set_xlabel("repetitions of the standard since the last deviant")
     right.set_ylabel("standard's response (mean eps_0^2)")
     right.legend(fontsize=6)
-    fig.suptitle("Oddball block: mismatch responses and repetition suppression", fontsize=9)
-    return fig
 
 
 def perception(outcome: Outcome):
@@ -349,8 +355,34 @@ def perception(outcome: Outcome):
     return fig
 
 
+def perturbation(outcome: Outcome):
+    """How far the representation moves against the noise sd and the occluded fraction,
+    per condition, beside how far the input moved."""
+    fig, panels = plt.subplots(1, 2, figsize=(9.5, 3.3))
+    conditions = list(outcome.results)
+    for condition in conditions:
+        m = outcome.metrics if condition == conditions[0] else outcome.metrics["baseline"]
+        shaken = m["perturbation"]
+        for panel, kind in zip(panels, ("noise", "occlusion"), strict=True):
+            rows = shaken[kind]
+            levels = [float(v) for v in rows]
+            change = [r["representation_change"] for r in rows.values()]
+            panel.plot(levels, change, marker="o", color=COLOURS[condition],
+                       label=f"layer {shaken['layer']}, {label(outcome, condition)}")  # fmt: skip
+    for panel, kind in zip(panels, ("noise", "occlusion"), strict=True):
+        rows = outcome.metrics["perturbation"][kind]
+        panel.plot([float(v) for v in rows], [r["input_change"] for r in rows.values()],
+                   ls="--", color="0.5", label="input")  # fmt: skip
+        panel.set_xlabel("noise sd" if kind == "noise" else "fraction of the input hidden")
+        panel.legend(fontsize=6)
+    panels[0].set_ylabel("relative change from the clean scene")
+    fig.suptitle("Perturbation block: representation change under noise and occlusion", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 #: The figure of each paradigm (`pcsim.plan.Paradigm`), by its name.
-PARADIGM_FIGURES = {"oddball": oddball, "perception": perception}
+PARADIGM_FIGURES = {"oddball": oddball, "perception": perception, "perturbation": perturbation}
 
 
 def scenario_figures(directory: Path, outcome: Outcome) -> None:

@@ -61,9 +61,11 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def save_figure(figure, path: Path) -> None:
-    """Save a matplotlib figure as PNG atomically."""
+    """Save a matplotlib figure atomically, in the format of ``path``'s suffix (``.png``,
+    ``.pdf``)."""
+    kind = Path(path).suffix.lstrip(".")
     _atomic_write(
-        path, lambda handle: figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        path, lambda handle: figure.savefig(handle, format=kind, dpi=110, bbox_inches="tight")
     )
 
 

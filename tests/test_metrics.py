@@ -198,3 +198,31 @@ def test_probed_transformations_are_reported_beside_the_generators_but_not_avera
         {"rotate+1": 0.0, "rotate-1": 0.0, "rot+2": want}
     )
     assert out["equivariance_error_mean"]["L1"] == pytest.approx(0.0)
+
+
+def test_effective_weights_count_orbits_of_shared_weights():
+    """W (8 x 8, dense) under the rotations of a ring of 8 on both layers: weights that
+    depend on (post - pre) mod 8 only are 8 orbits shared exactly (8 independent
+    weights); breaking one synapse adds its share of the variance; unrelated weights
+    count nearly every synapse."""
+    pre, post = np.meshgrid(np.arange(N), np.arange(N), indexing="ij")
+    pre, post = pre.ravel(), post.ravel()
+    rotation = [((np.arange(N) + 1) % N, (np.arange(N) + 1) % N)]
+    profile = np.random.default_rng(0).standard_normal(N)
+    tied = profile[(post - pre) % N]
+    assert metrics.effective_weights(pre, post, tied, rotation) == (8, pytest.approx(8))
+    broken = tied.copy()
+    broken[0] += 1.0
+    orbit = (post - pre) % N == (post[0] - pre[0]) % N
+    within = np.sum((broken[orbit] - broken[orbit].mean()) ** 2)
+    total = np.sum((broken - broken.mean()) ** 2)
+    got = metrics.effective_weights(pre, post, broken, rotation)
+    assert got == (8, pytest.approx(8 + 56 * within / total))
+    unrelated = np.random.default_rng(1).standard_normal(N * N)
+    got = metrics.effective_weights(pre, post, unrelated, rotation)[1]
+    assert 8 + 56 * 0.7 < got < 64  # within-orbit share about 56 / 63 for unrelated weights
+    assert metrics.effective_weights(pre, post, tied, []) == (64, pytest.approx(64))  # no group
+    # a move onto a pair that is no synapse links nothing: keep only post - pre in {0, 1}
+    near = ((post - pre) % N) <= 1
+    got = metrics.effective_weights(pre[near], post[near], tied[near], rotation)
+    assert got == (2, pytest.approx(2))

@@ -132,15 +132,7 @@ def test_metrics_read_the_mirror_asymmetry_of_the_representation():
     spec = perception.PerceptionSpec(proportions=(0.0, 1.0), patterns=2, dots=8, axes=("x",))
     x, labels = spec.stimuli(world, np.random.default_rng(5))
     rates = np.stack([x, x], axis=2).reshape(len(x), -1)  # unit (position, channel)
-    plan = Plan(
-        Inputs(x, np.zeros(len(x)), ()),
-        np.zeros(0, int),
-        np.zeros(0, bool),
-        [],
-        np.zeros(0, int),
-        np.zeros(0, int),
-        {"perception": Section(np.arange(len(x)), labels)},
-    )
+    plan = paradigm_plan(x, "perception", labels)
     m = spec.metrics(stub(world), plan, SimpleNamespace(frame_traces={"L1.r": rates}))
     repeat = labels["presentation"] == perception.REPEAT
     flip = transformation(world.layout(), reflection("x"))
@@ -150,6 +142,21 @@ def test_metrics_read_the_mirror_asymmetry_of_the_representation():
     assert m["x"]["difference"]["1"] == pytest.approx(-1.0)
     assert m["x"]["stimulus"]["response"]["0"] == pytest.approx(random)
     assert m["axes"] == ["x"] and m["layer"] == 1
+
+
+def paradigm_plan(x: np.ndarray, name: str, labels: dict) -> Plan:
+    """A plan whose frames ``x`` (n, N_0) are all the paradigm ``name``'s."""
+    empty = np.zeros(0, int)
+    inputs = Inputs(x, np.zeros(len(x)), ())
+    return Plan(
+        inputs,
+        empty,
+        empty.astype(bool),
+        [],
+        empty,
+        empty,
+        {name: Section(np.arange(len(x)), labels)},
+    )
 
 
 def test_plan_keeps_its_paradigms_through_its_arrays():

@@ -236,6 +236,19 @@ CANDIDATES: tuple[type[Candidate], ...] = tuple(
 CandidateTable = Annotated[Union[CANDIDATES], Field(discriminator="kind")]  # noqa: UP007
 
 
+class Perturbation(Table):
+    """``[perturbation]``: clean scenes and their noisy and occluded versions after the
+    probes (docs/model.md#56-the-perturbation-block)."""
+
+    scenes: Count = 8  # clean scenes, each followed by its perturbed versions
+    noise: list[PositiveFloat] = Field(default_factory=lambda: [0.05, 0.1, 0.2, 0.4])  # sd
+    # fractions of the input hidden (a contiguous arc of a ring, band of a torus's columns)
+    occlusion: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=lambda: [0.125, 0.25, 0.5]
+    )
+    layer: Count = 1  # the layer whose representation is compared
+
+
 class Probe(Table):
     frames: Count = 50  # held-out frames (learning frozen)
     # also probe as many stimuli centred here, where new scenes never were (see world.centres)
@@ -277,6 +290,7 @@ class Run(Table):
     symmetry: Symmetry | None = None  # the symmetry prior (None: no prior)
     oddball: Oddball | None = None  # an oddball block after the probes (None: none)
     perception: Perception | None = None  # a perception block after them (None: none)
+    perturbation: Perturbation | None = None  # a perturbation block after them (None: none)
 
 
 class ScenarioFile(Run):
@@ -323,7 +337,19 @@ class Scenario(ScenarioFile):
         self._check_phases()
         self._check_oddball()
         self._check_perception()
+        self._check_paradigm_layers()
         return self
+
+    def _check_paradigm_layers(self) -> None:
+        """The paradigms that read a representation name a layer that has one."""
+        for table in ("perception", "perturbation"):
+            seen = getattr(self, table)
+            if seen is not None and seen.layer >= len(self.circuit.layers):
+                raise invalid(
+                    f"must name a layer above the sensory one "
+                    f"(1..{len(self.circuit.layers) - 1}), got {seen.layer}",
+                    at=f"{table}.layer",
+                )
 
     def _check_perception(self) -> None:
         seen = self.perception
@@ -337,12 +363,6 @@ class Scenario(ScenarioFile):
             raise invalid(
                 f"must hold 0 (the random patterns) and no value twice, got {seen.proportions}",
                 at="perception.proportions",
-            )
-        if seen.layer >= len(self.circuit.layers):
-            raise invalid(
-                f"must name a layer above the sensory one (1..{len(self.circuit.layers) - 1}), "
-                f"got {seen.layer}",
-                at="perception.layer",
             )
         for i, p in enumerate(seen.proportions):
             pairs = p * seen.dots / 2
