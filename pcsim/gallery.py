@@ -4,10 +4,9 @@ Every study a figure reads is a `pcsim.sweep` request; its runs live in a sweep 
 under the cache folder named by a digest of the request and of pcsim's code and shipped
 scenario and model files (`cache_dir`; drawing code excluded), so a figure is replotted
 from its runs while neither changes, and recomputed (into a new directory) when either
-does. A study whose
-sweep is complete is read without starting Dask. Each figure is written as PNG and PDF,
-and the gallery (``README.md`` beside them) lists every figure with its caption, the
-command that rebuilds it and the numbers it shows.
+does. A study whose sweep is complete is read without starting Dask. Each figure is
+written as PNG and PDF, and the gallery (``README.md`` beside them) lists every figure
+with its caption, the command that rebuilds it and the numbers it shows.
 """
 
 from __future__ import annotations
