@@ -226,6 +226,9 @@ def _parity(p: Perm) -> int:
 # ======================================================================================
 # groups
 # ======================================================================================
+#: Largest probability that `PermGroup` takes a symmetric or alternating group for
+#: neither (each halving costs a few more random elements).
+ALT_SYM_ERROR = 1e-12
 #: Groups are enumerated element by element while order * degree stays below this;
 #: larger ones (e.g. a random permutation accepted beside a rotation, which can generate
 #: the whole symmetric group) are handled by Schreier-Sims through sympy.
@@ -324,8 +327,11 @@ class PermGroup:
     def _alt_sym(self) -> str | None:
         """Which of the whole symmetric ("sym") or alternating ("alt") group this (too large
         to enumerate) group is, or None when neither. Sympy's test is one-sided Monte
-        Carlo: "yes" is certain, a wrong "no" only costs the slower exact Schreier-Sims."""
-        if not self._sympy.is_alt_sym():
+        Carlo: "yes" is certain, a wrong "no" falls back to the exact Schreier-Sims, which
+        ran for over 15 minutes on the symmetric group of 144 points; so the test runs at
+        error probability `ALT_SYM_ERROR` (at sympy's default, 0.05, a hung run was a
+        matter of the global random state)."""
+        if not self._sympy.is_alt_sym(eps=ALT_SYM_ERROR):
             return None
         return "sym" if any(_parity(g) for g in self.generators) else "alt"
 

@@ -414,3 +414,19 @@ def test_accepted_group_summary():
     assert empty["order_accepted"] == 1
     with_random = accepted_group_summary([plus, rand], [plus])
     assert with_random["precision"] == 0.5 and with_random["order_accepted"] > 8
+
+
+def test_a_sheet_with_a_random_candidate_is_known_symmetric_whatever_the_random_state():
+    """The translations of a 12 x 12 torus and a random permutation generate the whole
+    symmetric group S_144 (the random permutation is odd); its order is found by the
+    Monte Carlo test for any state of Python's random module, never by the exact
+    Schreier-Sims fallback that would hang the run."""
+    import random
+
+    layout = Layout("torus", (12, 12))
+    gens = [torus_shift(layout, 0, 1), torus_shift(layout, 1, 0), random_permutation(144, 7)]
+    for state in range(20):
+        random.seed(state)
+        group = PermGroup(gens, "g", degree=144)
+        assert group._alt_sym == "sym", state
+        assert group.order() == math.factorial(144)
