@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pcsim.analysis import recovered_exactly
+
 
 def grid_key(run: str) -> str:
     """The grid point of a run directory name (``world.noise_sd=0.1,seed=2``; "default"
@@ -73,17 +75,12 @@ def table(sweep_dir: Path) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for key, runs in rows.items():
-        exact = sum(
-            r["effective_group.same_group"] == "True"
-            and float(r["effective_group.precision"]) == 1
-            and float(r["effective_group.recall"]) == 1
-            for r in runs
-        )
         dirs = [sweep_dir / "runs" / r["run"] for r in runs]
-        extra = set()
+        exact, extra = 0, set()
         for d in dirs:
-            metrics = json.loads((d / "metrics.json").read_text())
-            extra.update(metrics["effective_group"]["false_accepted"])
+            group = json.loads((d / "metrics.json").read_text())["effective_group"]
+            exact += recovered_exactly(group)
+            extra.update(group["false_accepted"])
         variance = "—"
         if runs[0].get("error_variance.L0"):
             variance = cell(

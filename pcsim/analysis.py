@@ -15,7 +15,14 @@ import numpy as np
 
 from pcsim import metrics
 from pcsim.circuit import CircuitSpec
-from pcsim.groups import Perm, accepted_group_summary, rescale_spec, spec_name, transformation
+from pcsim.groups import (
+    Perm,
+    PermGroup,
+    accepted_group_summary,
+    rescale_spec,
+    spec_name,
+    transformation,
+)
 from pcsim.plan import Paradigm, Plan
 from pcsim.simulate import Result
 from pcsim.symmetry import SymmetrySpec
@@ -65,7 +72,7 @@ def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
     the weight-sharing index over the world's own), and prediction errors on the frozen
     held-out probes."""
     generators = dev.probe_specs()
-    names = [g.get("name") or spec_name(g) for g in generators]
+    names = [spec_name(g) for g in generators]
     actions = [layer_actions(dev, g) for g in generators]
     own = len(dev.world.probe_specs())  # the world's transformations come first
     invariant = {l for l, layer in enumerate(dev.spec.layers) if layer.invariant}
@@ -189,7 +196,43 @@ def group_metrics(dev: Described, plan: Plan, result: Result) -> dict:
         "effective_weights": effective_weights(
             dev, result, [sym.actions[1][k] for k in kept], [sym.actions[0][k] for k in kept]
         ),
+        "order_course": order_course(dev, plan, result),
     }
+
+
+def recovered_exactly(group: dict) -> bool:
+    """Whether the effective-group metrics ``group`` (`group_metrics`) show the world's
+    group recovered exactly: every generator accepted and nothing else."""
+    return bool(group["same_group"] and group["precision"] == 1 and group["recall"] == 1)
+
+
+def order_course(dev: Described, plan: Plan, result: Result) -> list[dict]:
+    """The accepted set over development and the order of the group it generates (on the
+    sensory layer): one entry before development (every pi at its initial value) and one
+    at the end of every development frame where the accepted set changed, each with
+    ``frames_developed``, ``accepted`` (names) and ``order`` (an exact int)."""
+    sym = dev.symmetry
+    start = np.full(sym.n_candidates + 1, sym.prior0)
+    pi = np.vstack([start, result.frame_traces["cand.prior"][plan.develop]])
+    degree = dev.spec.sizes[0]
+    orders: dict[tuple[int, ...], int] = {}
+    course: list[dict] = []
+    for frames, row in enumerate(pi[:, 1:] > sym.pi_min):
+        kept = tuple(np.flatnonzero(row).tolist())
+        if course and course[-1]["kept"] == kept:
+            continue
+        if kept not in orders:
+            perms = [Perm(sym.actions[0][k]) for k in kept]
+            orders[kept] = PermGroup(perms, degree=degree).order()
+        course.append({"kept": kept, "frames_developed": frames, "order": orders[kept]})
+    return [
+        {
+            "frames_developed": c["frames_developed"],
+            "accepted": [sym.names[k] for k in c["kept"]],
+            "order": c["order"],
+        }
+        for c in course
+    ]
 
 
 def effective_weights(

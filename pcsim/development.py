@@ -179,6 +179,7 @@ class Development:
         """
         plan = plan if plan is not None else self.plan()
         sim = self.simulator(plan, build_dir, report)
+        gain = self.symmetry.coupling_gain(plan.inputs.plastic) if self.symmetry else None
         results: dict[str, Result] = {}
         for condition in self.conditions:
             off = condition == BASELINE  # the prior off: no pull, no weight coupling
@@ -188,6 +189,7 @@ class Development:
                 plan.inputs.weights,
                 lam=0.0 if off else None,
                 coupling=0 * brian2.Hz if off else None,
+                coupling_gain=gain,
             )
             try:
                 results[condition] = sim.run(inputs)

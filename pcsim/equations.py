@@ -141,8 +141,9 @@ def weight_units(n_candidates: int) -> Equations:
     SYNAPSE_LEARNING, plus the weight-space structural surprise
     sum_k pi_k |W - P_k W rho_k^T|^2, whose descent pulls each synapse towards its partner
     synapse under candidate k (``w_k``, gathered from a copy made before the step) with
-    weight pi_k (``p_k``, gathered from the candidate group). The Synapses link their
-    ``w`` to this group's."""
+    weight pi_k (``p_k``, gathered from the candidate group), at the rate ``coupling``
+    times this frame's ``gain`` (annealing). The Synapses link their ``w`` to this
+    group's."""
     pulls = " + ".join(f"p_{k}*(w_{k} - w)" for k in range(1, n_candidates + 1))
     partners = "\n".join(
         f"w_{k} : 1 (linked)\np_{k} : 1 (linked)" for k in range(1, n_candidates + 1)
@@ -150,7 +151,7 @@ def weight_units(n_candidates: int) -> Equations:
     return Equations(
         f"""
         dw/dt = learn * (eta*Pi_below*eps_below*phi_above - eta_decay*w
-                         + coupling*({pulls})) : 1
+                         + coupling*gain*({pulls})) : 1
         w_old : 1                       # w before this step (the partners read it)
         eps_below : 1 (linked)
         phi_above : 1 (linked)
@@ -160,6 +161,7 @@ def weight_units(n_candidates: int) -> Equations:
         eta_decay : hertz (shared, constant)
         coupling : hertz (shared, constant)
         learn : 1 (shared)
+        gain : 1 (shared)
         """
     )
 
@@ -250,3 +252,4 @@ RESPONSIBILITY_UPDATE = "q = weight / Z"
 MEMORY_UPDATE = "m = r"
 GATE_UPDATE = "gate = plasticity(t)"
 LEARN_UPDATE = "learn = plasticity(t)"
+WEIGHT_GATE_UPDATE = "learn = plasticity(t)\ngain = coupling_gain(t)"

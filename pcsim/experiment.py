@@ -48,6 +48,7 @@ def development_from_config(cfg: Scenario) -> Development:
             evidence_weights=tuple(sym.evidence_weights),
             pi_min=sym.pi_min,
             weight_coupling=sym.weight_coupling,
+            weight_coupling_end=sym.weight_coupling_end,
             precision=sym.precision,
             tau_precision=sym.tau_precision,
         )

@@ -663,8 +663,10 @@ SPEC_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def spec_name(spec: dict) -> str:
-    """A readable name for a transformation spec, e.g. "rotate+1", "shift(0,1)" or
-    "reflect_x"."""
+    """A transformation spec's ``name`` if it has one, else a readable name made from
+    it, e.g. "rotate+1", "shift(0,1)" or "reflect_x"."""
+    if spec.get("name"):
+        return spec["name"]
     by = spec.get("by")
     if isinstance(by, list | tuple):
         return f"{spec['kind']}({','.join(str(b) for b in by)})"

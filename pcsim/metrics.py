@@ -7,6 +7,8 @@ sensory prediction error at the end of it.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
 
 
 def relative_prediction_error(eps: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -107,21 +109,22 @@ def effective_weights(
     ``n``.
     """
     n = len(weights)
-    index = {(int(i), int(j)): s for s, (i, j) in enumerate(zip(pre, post, strict=True))}
-    parent = np.arange(n)
-
-    def root(s: int) -> int:
-        while parent[s] != s:
-            parent[s] = parent[parent[s]]
-            s = parent[s]
-        return s
-
+    pre, post = np.asarray(pre, dtype=np.int64), np.asarray(post, dtype=np.int64)
+    width = max([int(post.max()) + 1] + [len(a) for _, a in actions])
+    keys = pre * width + post
+    order = np.argsort(keys)
+    ranked = keys[order]
+    sources, targets = [], []
     for a_pre, a_post in actions:
-        for s in range(n):
-            t = index.get((int(a_pre[pre[s]]), int(a_post[post[s]])))
-            if t is not None:
-                parent[root(s)] = root(t)
-    _, orbit = np.unique([root(s) for s in range(n)], return_inverse=True)
+        moved = np.asarray(a_pre)[pre] * width + np.asarray(a_post)[post]
+        at = np.minimum(np.searchsorted(ranked, moved), n - 1)
+        hit = ranked[at] == moved  # the moved pair is a synapse
+        sources.append(np.flatnonzero(hit))
+        targets.append(order[at[hit]])
+    rows = np.concatenate([np.arange(0), *sources])
+    cols = np.concatenate([np.arange(0), *targets])
+    links = scipy.sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, orbit = scipy.sparse.csgraph.connected_components(links, directed=False)
     size = np.bincount(orbit)
     mean = np.bincount(orbit, weights) / size
     total = np.sum((weights - weights.mean()) ** 2)

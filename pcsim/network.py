@@ -77,6 +77,7 @@ class CircuitNetwork:
     frame_monitors: dict[str, StateMonitor]
     weights: list  # the object holding each W_l's ``w``: its Synapses or a weight group
     candidates: NeuronGroup | None = None
+    coupling_gain: TimedArray | None = None  # the weight coupling's factor per frame
 
 
 def parse_monitor_name(name: str, n_layers: int) -> tuple[int, str]:
@@ -131,7 +132,9 @@ def build_network(
     (``plasticity``, shape (n_frames,)) start as zeros: the caller sets them (directly in
     runtime mode, through ``run_args`` in standalone mode) together with the weights.
     With ``setup.symmetry``, the candidate machinery of the symmetry prior is added; the
-    gate then also switches the prior's pull and the development of pi.
+    gate then also switches the prior's pull and the development of pi. With its weight
+    coupling, a third table (``coupling_gain``, shape (n_frames,), also set by the caller)
+    scales the coupling frame by frame.
     """
     symmetry = setup.symmetry
     fd = protocol.frame_duration
@@ -189,6 +192,7 @@ def build_network(
     if symmetric:
         candidates, extra = _symmetry_objects(layers, symmetry, protocol, plasticity)
     couple = symmetric and spec.learning and symmetry.couples_weights
+    gain = TimedArray(np.ones(protocol.n_frames), dt=fd, name="coupling_gain") if couple else None
     synapses: list[Synapses] = []
     weights: list = []
     for index in range(1, n_layers):
@@ -210,14 +214,16 @@ def build_network(
         syn.connect(i=pre, j=post)
         owner = syn
         if couple:
-            owner = _weight_group(spec, symmetry, index, layers, candidates, protocol, plasticity)
+            tables = {"plasticity": plasticity, "coupling_gain": gain}
+            owner = _weight_group(spec, symmetry, index, layers, candidates, protocol, tables)
             syn.weight_index = np.arange(len(pre))
             syn.w = brian2.linked_var(owner, "w", index="weight_index")
             extra.append(owner)
         if spec.learning:
             owner.eta = spec.eta
             owner.eta_decay = spec.eta_decay
-            _at_frame_starts(owner, equations.LEARN_UPDATE, fd, ORDER["load"], f"W{index}_gate")
+            update = equations.WEIGHT_GATE_UPDATE if couple else equations.LEARN_UPDATE
+            _at_frame_starts(owner, update, fd, ORDER["load"], f"W{index}_gate")
         syn.summed_updaters["mu_post"].order = ORDER["predict"]
         syn.summed_updaters["fb_pre"].order = ORDER["feedback"]
         synapses.append(syn)
@@ -229,7 +235,16 @@ def build_network(
     objects = (*layers, *synapses, *extra, *recorded.values(), *at_frames.values())
     network = Network(*objects, name="circuit")  # a fixed name: equal circuits, equal code
     return CircuitNetwork(
-        network, layers, synapses, stimulus, plasticity, recorded, at_frames, weights, candidates
+        network,
+        layers,
+        synapses,
+        stimulus,
+        plasticity,
+        recorded,
+        at_frames,
+        weights,
+        candidates,
+        gain,
     )
 
 
@@ -240,9 +255,10 @@ def _weight_group(
     layers: list[NeuronGroup],
     candidates: NeuronGroup,
     protocol: Protocol,
-    plasticity: TimedArray,
+    tables: dict[str, TimedArray],
 ) -> NeuronGroup:
-    """The weights of W_l as a NeuronGroup (see `equations.weight_units`)."""
+    """The weights of W_l as a NeuronGroup (see `equations.weight_units`); ``tables``: the
+    per-frame plasticity gate and coupling gain."""
     pre, post = spec.connections(l)
     k = symmetry.n_candidates
     group = NeuronGroup(
@@ -252,7 +268,7 @@ def _weight_group(
         dt=protocol.dt,
         order=ORDER["weights"],
         name=f"W{l}_weights",
-        namespace={"plasticity": plasticity},
+        namespace=tables,
     )
     group.Pi_below = spec.layers[l - 1].precision
     group.coupling = symmetry.weight_coupling

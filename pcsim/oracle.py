@@ -122,6 +122,8 @@ class _Twin:
         frame = min(self.step_index // self.protocol.steps_per_frame, self.protocol.n_frames - 1)
         self.r[0] = np.array(self.inputs.frames[frame], dtype=self.r[0].dtype)
         self.gate = float(self.inputs.plastic[frame])
+        if self.cand:
+            self.cand.gain = float(self.inputs.gain()[frame])
 
     def check(self) -> None:
         bound = self.setup.divergence_bound
@@ -231,6 +233,7 @@ class _Candidates:
         self.lam = symmetry.lam if inputs.lam is None else inputs.lam
         coupling = symmetry.weight_coupling if inputs.coupling is None else inputs.coupling
         self.coupling = float(coupling * second)
+        self.gain = 1.0  # the coupling's factor in the current frame (Inputs.coupling_gain)
         self.couples = symmetry.couples_weights
         k = symmetry.n_candidates
         self.gathers = [symmetry.gather(l).reshape(k, -1) for l in range(n_layers)]
@@ -273,8 +276,8 @@ class _Candidates:
         return self.q[1:] @ self.s[l]
 
     def weight_pull(self, l: int, w: np.ndarray) -> np.ndarray:
-        """coupling * sum_k pi_k (W[partner] - W), dense (N_{l-1}, N_l): the descent of the
-        weight-space structural surprise (a synapse without partner is not pulled)."""
+        """gain * coupling * sum_k pi_k (W[partner] - W), dense (N_{l-1}, N_l): the descent
+        of the weight-space structural surprise (a synapse without partner is not pulled)."""
         pull = np.zeros_like(w)
         for k in range(self.sym.n_candidates):
             rinv = np.argsort(self.sym.actions[l][k])
@@ -282,7 +285,7 @@ class _Candidates:
             partner = w[np.ix_(pinv, rinv)]
             exists = self.spec.mask(l)[np.ix_(pinv, rinv)]
             pull += self.prior[k + 1] * np.where(exists, partner - w, 0.0)
-        return self.coupling * pull
+        return self.gain * self.coupling * pull
 
     def develop(self, dt: float, gate: float) -> None:
         """Euler step of pi (with the value units)."""

@@ -10,6 +10,7 @@ pcsim: `pcsim.plots.COLOURS`. Every band is mean ± sd over seeds.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pcsim import sweep  # noqa: E402
+from pcsim.analysis import recovered_exactly  # noqa: E402
 from pcsim.plots import COLOURS, oddball_axes  # noqa: E402
 
 PRIOR, BASELINE = "symmetry", "baseline"
@@ -220,17 +222,11 @@ def draw_refinement(data: dict[str, list[Run]]):
     frames = np.array(first["series"]["frame"]) + 1
     pi = np.array([r.metrics["series"]["pi"] for r in runs])  # (seeds, points, K + 1)
     pi_min = first["effective_group"]["pi_min"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
-    palette = plt.get_cmap("tab10")
+    fig, (left, right, group_ax) = plt.subplots(1, 3, figsize=(15, 3.6))
     numbers = []
     for k, name in enumerate(names):
-        mean, spread = pi[:, :, k + 1].mean(axis=0), sd(pi[:, :, k + 1], axis=0)
         generator = name in _candidate_generators(first)
-        style = "-" if generator else "--"
-        left.plot(frames, mean, ls=style, color=palette(k % 10), label=name)
-        left.fill_between(
-            frames, mean - spread, mean + spread, color=palette(k % 10), alpha=0.15, lw=0
-        )
+        pi_band(left, frames, pi[:, :, k + 1], k, name, "-" if generator else "--")
         if not generator:
             below = [_first_below(seq[:, k + 1], frames, pi_min) for seq in pi]
             seen = [b for b in below if b is not None]
@@ -261,9 +257,38 @@ def draw_refinement(data: dict[str, list[Run]]):
         f"order of the generated group / true order per seed: "
         + ", ".join(f"{a} / {b}" for a, b in orders),
     )
+    true = first["effective_group"]["true_order"]
+    courses = draw_order_course(group_ax, runs, int(frames[-1]))
+    group_ax.axhline(math.log10(true), color="0.3", ls="--", lw=0.8,
+                      label=f"the world's group (order {true})")  # fmt: skip
+    group_ax.set_title("order of the group the accepted candidates generate", fontsize=9)
+    group_ax.legend(fontsize=7)
+
+    def reached(entries: list[dict]) -> str:
+        """Frames developed at the first of ``entries`` with the world's order."""
+        hits = [c["frames_developed"] for c in entries if c["order"] == true]
+        return str(hits[0]) if hits else "never"
+
+    numbers.insert(
+        1,
+        f"order of the generated group before development (every candidate accepted): "
+        f"{', '.join(sorted({_order_text(c[0]['order']) for c in courses}))}; per seed, "
+        f"first the world's ({true}) after {', '.join(reached(c) for c in courses)} "
+        f"development frames, for good after {', '.join(reached(c[-1:]) for c in courses)}; "
+        f"changes of the accepted set: {', '.join(str(len(c) - 1) for c in courses)}",
+    )
     fig.suptitle("Refinement of the effective group on the 12 x 12 torus", fontsize=10)
     fig.tight_layout()
     return fig, numbers
+
+
+def pi_band(ax, frames: np.ndarray, pi: np.ndarray, k: int, name: str, style: str = "-"):
+    """Candidate ``k``'s pi (seeds, points) over ``frames``: mean line and ± sd band in
+    the k-th colour of tab10."""
+    colour = plt.get_cmap("tab10")(k % 10)
+    mean, spread = pi.mean(axis=0), sd(pi, axis=0)
+    ax.plot(frames, mean, ls=style, color=colour, label=name)
+    ax.fill_between(frames, mean - spread, mean + spread, color=colour, alpha=0.15, lw=0)
 
 
 def _candidate_generators(metrics: dict) -> set[str]:
@@ -276,6 +301,38 @@ def _candidate_generators(metrics: dict) -> set[str]:
 def _first_below(pi: np.ndarray, frames: np.ndarray, pi_min: float) -> float | None:
     hits = np.flatnonzero(pi <= pi_min)
     return float(frames[hits[0]]) if hits.size else None
+
+
+def _order_text(order: int) -> str:
+    """An exact group order, or its power of ten when it has more than six digits."""
+    return str(order) if order < 10**6 else f"about 10^{math.log10(order):.0f}"
+
+
+def _order_at(course: list[dict], frame: int) -> int:
+    """The order of the generated group after ``frame`` development frames."""
+    return [c["order"] for c in course if c["frames_developed"] <= frame][-1]
+
+
+def draw_order_course(ax, runs: Sequence[Run], end: int) -> list[dict]:
+    """The order of the group the accepted candidates generate (drawn as log10(order) on
+    a symlog axis, ticks labelled with orders), over ``end`` development frames: one
+    step line per seed (the evidence is the sensory layer's, so
+    the baseline's is the same). Returns each run's course."""
+    courses = [r.metrics["effective_group"]["order_course"] for r in runs]
+    for i, course in enumerate(courses):
+        x = [c["frames_developed"] for c in course] + [end]
+        y = [math.log10(c["order"]) for c in course]
+        ax.step(x, [*y, y[-1]], where="post", color=COLOURS[PRIOR], alpha=0.6,
+                label="per seed" if i == 0 else None)  # fmt: skip
+    ax.set_xlabel("development frame")
+    ax.set_ylabel("order of the generated group")
+    # the height is log10(order), drawn linearly up to 1000 and logarithmically above:
+    # the world's 12 or 144 and the symmetric group's 10^250 on one axis
+    ax.set_yscale("symlog", linthresh=3, linscale=2)
+    powers = [0, 1, 2, 3, 10, 100]
+    ax.set_yticks(powers, ["1", "10", "100", "1000", "$10^{10}$", "$10^{100}$"])
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    return courses
 
 
 def draw_compositional(data: dict[str, list[Run]]):
@@ -402,9 +459,7 @@ def recovered(runs: Sequence[Run], key: str) -> tuple[list[float], list[float], 
     the world's group with no distractor, and that count as text ("2 of 3 seeds")."""
     exact: dict[float, list[bool]] = defaultdict(list)
     for run in runs:
-        group = run.metrics["effective_group"]
-        ok = group["same_group"] and group["precision"] == 1 and group["recall"] == 1
-        exact[_number(run.grid[key])].append(bool(ok))
+        exact[_number(run.grid[key])].append(recovered_exactly(run.metrics["effective_group"]))
     x = sorted(exact)
     return (
         x,
@@ -417,6 +472,19 @@ def recovered(runs: Sequence[Run], key: str) -> tuple[list[float], list[float], 
 #: lambda dt / tau_r = 3 to the explicit Euler step of inference, past its limit of 2).
 LAMBDAS = ("0", "1", "3", "6", "10")
 COUPLINGS = ("0 Hz", "1 Hz", "3 Hz", "10 Hz")
+COUPLING, COUPLING_END = "symmetry.weight_coupling", "symmetry.weight_coupling_end"
+#: Annealed couplings: from each start to each end, linearly over development.
+ANNEALED = ((COUPLING, ("3 Hz", "10 Hz")), (COUPLING_END, ("0 Hz", "1 Hz")))
+
+
+def _price_point(label: str, seen: float, novel: float, base_seen: float, base_novel: float):
+    """One sentence: a point's errors at seen and never-seen positions against the
+    baseline's."""
+    return (
+        f"{label}: error at seen positions {seen:.4f} "
+        f"({100 * (seen / base_seen - 1):+.0f} % against the baseline), at never-seen "
+        f"positions {novel:.4f} ({100 * (novel / base_novel - 1):+.0f} %)"
+    )
 
 
 def draw_price(data: dict[str, list[Run]]):
@@ -425,9 +493,10 @@ def draw_price(data: dict[str, list[Run]]):
     numbers = []
     base_seen = np.array([value(r.metrics[BASELINE], seen) for r in data["price-lambda"]])
     base_novel = np.array([value(r.metrics[BASELINE], novel) for r in data["price-lambda"]])
+    baseline = (base_seen.mean(), base_novel.mean())
     for label, key, marker in (
         ("price-lambda", "symmetry.lam", "o"),
-        ("price-coupling", "symmetry.weight_coupling", "s"),
+        ("price-coupling", COUPLING, "s"),
     ):
         runs = data[label]
         xs, sm, ss = over_seeds(runs, key, seen, PRIOR)
@@ -448,14 +517,38 @@ def draw_price(data: dict[str, list[Run]]):
             ax.annotate(
                 f"{symbol} {v:g}", (a, b), fontsize=6, xytext=offset, textcoords="offset points"
             )
-            numbers.append(
-                f"{symbol} = {v:g}: error at seen positions {a:.4f} "
-                f"({100 * (a / base_seen.mean() - 1):+.0f} % against the baseline), at never-seen "
-                f"positions {b:.4f} ({100 * (b / base_novel.mean() - 1):+.0f} %)"
+            numbers.append(_price_point(f"{symbol} = {v:g}", a, b, *baseline))
+    annealed: dict[tuple[float, float], list[Run]] = defaultdict(list)
+    for run in data["price-anneal"]:
+        annealed[(_number(run.grid[COUPLING]), _number(run.grid[COUPLING_END]))].append(run)
+    for i, ((start, end), runs) in enumerate(sorted(annealed.items())):
+        a = [value(r.metrics, seen) for r in runs]
+        b = [value(r.metrics, novel) for r in runs]
+        ax.errorbar(
+            np.mean(a),
+            np.mean(b),
+            xerr=sd(a),
+            yerr=sd(b),
+            marker="^",
+            mfc="white",
+            color=COLOURS[PRIOR],
+            ls="none",
+            label="with prior, kappa annealed over development" if i == 0 else None,
+        )
+        ax.annotate(
+            f"kappa {start:g} -> {end:g}",
+            (np.mean(a), np.mean(b)),
+            fontsize=6,
+            xytext=(4, 2),
+            textcoords="offset points",
+        )
+        numbers.append(
+            _price_point(
+                f"kappa annealed {start:g} -> {end:g} Hz", np.mean(a), np.mean(b), *baseline
             )
+        )
     ax.errorbar(
-        base_seen.mean(),
-        base_novel.mean(),
+        *baseline,
         xerr=sd(base_seen),
         yerr=sd(base_novel),
         marker="D",
@@ -556,16 +649,10 @@ def draw_development(data: dict[str, list[Run]]):
     names = first["series"]["pi_names"][1:]
     frames = np.array(first["series"]["frame"]) + 1
     pi = np.array([r.metrics["series"]["pi"] for r in runs])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
-    palette = plt.get_cmap("tab10")
+    fig, (left, right, group_ax) = plt.subplots(1, 3, figsize=(15, 3.6))
     shown = [k for k, n in enumerate(names) if n.startswith("shift")]
     for k in shown:
-        mean = pi[:, :, k + 1].mean(axis=0)
-        spread = sd(pi[:, :, k + 1], axis=0)
-        left.plot(frames, mean, color=palette(k % 10), label=names[k])
-        left.fill_between(
-            frames, mean - spread, mean + spread, color=palette(k % 10), alpha=0.15, lw=0
-        )
+        pi_band(left, frames, pi[:, :, k + 1], k, names[k])
     left.axhline(first["effective_group"]["pi_min"], color="0.4", ls=":", lw=0.8)
     left.set_ylabel("prior pi (with symmetry prior)")
     for which in (PRIOR, BASELINE):
@@ -579,8 +666,18 @@ def draw_development(data: dict[str, list[Run]]):
                        label=f"to {generator}, {NAMES[which]}")  # fmt: skip
     right.set_ylabel("equivariance error, layer 1")
     numbers = []
+    end = int(frames[-1])
+    courses = draw_order_course(group_ax, runs, end)
+    group_ax.set_title("order of the group the accepted candidates generate", fontsize=9)
+    starts = [phase["first_frame"] for phase in first["phases"]][1:] + [end]
     for p, phase in enumerate(first["phases"]):
-        for ax in (left, right):
+        last = starts[p]
+        at_end = sorted({_order_text(_order_at(c, last)) for c in courses})
+        numbers.append(
+            f"order of the generated group at the end of phase '{phase['name']}' "
+            f"(frame {last}): {', '.join(at_end)}"
+        )
+        for ax in (left, right, group_ax):
             ax.axvline(phase["first_frame"], color="0.3", lw=0.8, ls="-.")
         left.text(
             phase["first_frame"],
@@ -606,7 +703,7 @@ def draw_development(data: dict[str, list[Run]]):
                     )
                 )
         numbers.append(f"phase '{phase['name']}': " + ("; ".join(events) or "no change"))
-    for ax in (left, right):
+    for ax in (left, right, group_ax):
         ax.set_xlabel("development frame")
         ax.legend(fontsize=6)
     fig.suptitle("A world whose symmetries change (development scenario)", fontsize=10)
@@ -639,8 +736,12 @@ FIGURES: dict[str, Figure] = {
             "(2) the prior works by the iterative refinement of an effective group",
             "Torus scenario (four one-pixel shifts among a 90-degree rotation, two "
             "reflections and a random permutation): the prior pi of each candidate over "
-            "development (block means of 30 frames; dotted: pi_min), and the layer-1 "
-            "equivariance error at the probes, with the prior and in the baseline.",
+            "development (block means of 30 frames; dotted: pi_min), the layer-1 "
+            "equivariance error at the probes, with the prior and in the baseline, and the "
+            "order of the group the accepted candidates (pi > pi_min) generate, frame by "
+            "frame and per seed (the same in the baseline: the evidence is the sensory "
+            "layer's); before development every candidate is accepted, and the random "
+            "permutation makes that the symmetric group of the 144 pixels.",
             (TORUS,),
             (TORUS_QUICK,),
             draw_refinement,
@@ -687,17 +788,20 @@ FIGURES: dict[str, Figure] = {
             "Ring scenario: lambda (the prior's weight in inference) from 0 to 10 at the "
             "default weight coupling kappa = 3 Hz, and kappa from 0 to 10 Hz at lambda = "
             "10; each point the prior's error at seen against never-seen positions "
-            "(mean ± sd over seeds), beside the baseline. lambda = 30 diverged in every "
-            "seed (inference is integrated with an explicit Euler step of 1 ms). Not built "
-            "yet: annealing the coupling over development.",
+            "(mean ± sd over seeds), beside the baseline; open triangles: kappa annealed "
+            "linearly over development from 3 or 10 Hz to 0 or 1 Hz (lambda = 10). "
+            "lambda = 30 diverged in every seed (inference is integrated with an explicit "
+            "Euler step of 1 ms).",
             (
                 Study("price-lambda", "ring", "1-3", (("symmetry.lam", LAMBDAS),)),
-                Study("price-coupling", "ring", "1-3", (("symmetry.weight_coupling", COUPLINGS),)),
+                Study("price-coupling", "ring", "1-3", ((COUPLING, COUPLINGS),)),
+                Study("price-anneal", "ring", "1-3", ANNEALED),
             ),
             (
                 Study("price-lambda", "ring", "1", (("symmetry.lam", ("0", "10")),)),
+                Study("price-coupling", "ring", "1", ((COUPLING, ("1 Hz",)),)),
                 Study(
-                    "price-coupling", "ring", "1", (("symmetry.weight_coupling", ("1 Hz", "3 Hz")),)
+                    "price-anneal", "ring", "1", ((COUPLING, ("3 Hz",)), (COUPLING_END, ("0 Hz",)))
                 ),
             ),
             draw_price,
@@ -733,8 +837,10 @@ FIGURES: dict[str, Figure] = {
             "(2) the effective group tracks the world",
             "Development scenario: a torus world that shifts along x only, then along x "
             "and y, then along y only (1,000 frames each). Left: pi of the four shift "
-            "candidates (dotted: pi_min); right: layer-1 equivariance error to an x- and "
-            "a y-shift, with the prior and in the baseline; dash-dotted: phase starts.",
+            "candidates (dotted: pi_min); middle: layer-1 equivariance error to an x- and "
+            "a y-shift, with the prior and in the baseline; right: the order of the group "
+            "the accepted candidates generate, per seed (the world's: 12, 144, 12); "
+            "dash-dotted: phase starts.",
             (Study("development", "development", "1-3"),),
             (Study("development", "development", "1"),),
             draw_development,

@@ -30,13 +30,21 @@ class Inputs:
     learning is on during that frame, 0 where frozen, and the initial ``weights``
     (W_1..W_L, one value per synapse in `CircuitSpec.connections` order). ``lam`` and
     ``coupling`` replace the symmetry prior's lambda and weight coupling for this run (0
-    and 0 Hz for the baseline); None keeps them."""
+    and 0 Hz for the baseline); None keeps them. ``coupling_gain`` (n_frames,) multiplies
+    the weight coupling frame by frame (`SymmetrySpec.coupling_gain`); None: 1 throughout."""
 
     frames: np.ndarray
     plastic: np.ndarray
     weights: tuple[np.ndarray, ...]
     lam: float | None = None
     coupling: brian2.Quantity | None = None
+    coupling_gain: np.ndarray | None = None
+
+    def gain(self) -> np.ndarray:
+        """The weight coupling's factor per frame, shape (n_frames,)."""
+        if self.coupling_gain is None:
+            return np.ones(len(self.plastic))
+        return np.asarray(self.coupling_gain, dtype=float)
 
 
 @dataclass
@@ -112,6 +120,11 @@ class Simulator:
             raise ValueError(
                 f"plastic must have shape ({self.protocol.n_frames},), got {inputs.plastic.shape}"
             )
+        if inputs.gain().shape != (self.protocol.n_frames,):
+            raise ValueError(
+                f"coupling_gain must have shape ({self.protocol.n_frames},), "
+                f"got {inputs.gain().shape}"
+            )
         for l, w in enumerate(inputs.weights, start=1):
             n = len(self.spec.connections(l)[0])
             if np.shape(w) != (n,):
@@ -139,6 +152,8 @@ class Simulator:
             circuit.stimulus: inputs.frames,
             circuit.plasticity: inputs.plastic.astype(float),
         }
+        if circuit.coupling_gain is not None:
+            args[circuit.coupling_gain] = inputs.gain()
         for (owner, var), value in values.items():  # one view per variable: no equal keys
             args[getattr(objects[owner], var)] = value
         return args
@@ -288,11 +303,14 @@ def run_streamed(sim: Simulator, inputs: Inputs) -> Result:
     pad = n_chunks * chunk - total
     frames = np.vstack([inputs.frames, np.zeros((pad, inputs.frames.shape[1]))])
     plastic = np.concatenate([inputs.plastic, np.zeros(pad)])
+    gain = np.concatenate([inputs.gain(), np.ones(pad)])
     weights, state, parts = inputs.weights, None, []
     chunk_seconds = chunk * proto.steps_per_frame * float(proto.dt / second)
     for c in range(n_chunks):
         part = slice(c * chunk, (c + 1) * chunk)
-        chunk_inputs = Inputs(frames[part], plastic[part], weights, inputs.lam, inputs.coupling)
+        chunk_inputs = Inputs(
+            frames[part], plastic[part], weights, inputs.lam, inputs.coupling, gain[part]
+        )
         result = sim.run(chunk_inputs, state)
         if result.divergence:
             population, t = result.divergence

@@ -33,6 +33,9 @@ class SymmetrySpec:
     ``tau_dev`` (time) is the developmental time constant of the prior pi over candidates.
     ``weight_coupling`` (rate): the prior's action on the weights, each synapse relaxing
     towards its partner under every candidate with weight pi_k (0: off).
+    ``weight_coupling_end`` (rate or None): anneal the coupling linearly over the
+    development frames, from ``weight_coupling`` at the first to this at the last
+    (None: constant).
     ``precision``: "learned" (every error unit learns its variance with time constant
     ``tau_precision`` and the energies are measured in units of it, so ``theta`` and
     ``beta`` are dimensionless) or "fixed" (raw mean squared errors).
@@ -48,6 +51,7 @@ class SymmetrySpec:
     pi_min: float = 0.05
     initial_prior: float | None = None
     weight_coupling: brian2.Quantity = field(default_factory=lambda: 0 * brian2.Hz)
+    weight_coupling_end: brian2.Quantity | None = None
     precision: str = "learned"
     tau_precision: brian2.Quantity = field(default_factory=lambda: 1 * brian2.second)
 
@@ -67,6 +71,13 @@ class SymmetrySpec:
             raise ValueError("evidence_weights needs one weight per layer")
         if self.lam < 0 or self.beta <= 0 or float(self.tau_dev) <= 0:
             raise ValueError("need lam >= 0, beta > 0 and tau_dev > 0")
+        if self.weight_coupling_end is not None:
+            if float(self.weight_coupling_end) < 0:
+                raise ValueError("need weight_coupling_end >= 0")
+            if not self.couples_weights:
+                raise ValueError(
+                    "weight_coupling_end anneals the coupling: needs weight_coupling > 0"
+                )
         if self.precision not in EVIDENCE_DEFAULTS:
             raise ValueError(f"precision must be one of {tuple(EVIDENCE_DEFAULTS)}")
         if self.learns_precision:
@@ -94,6 +105,21 @@ class SymmetrySpec:
     @property
     def couples_weights(self) -> bool:
         return float(self.weight_coupling) > 0
+
+    def coupling_gain(self, plastic: np.ndarray) -> np.ndarray | None:
+        """The factor on the weight coupling per frame, shape (n_frames,), for the
+        plasticity gate ``plastic`` (n_frames,): with ``weight_coupling_end``, it falls
+        (or rises) linearly over the development frames (``plastic > 0``), from 1 at the
+        first to kappa_end / kappa at the last; a frozen frame keeps the value of the
+        development frame before it (the gate stops the coupling there anyway). None
+        without annealing."""
+        if self.weight_coupling_end is None:
+            return None
+        done = np.cumsum(np.asarray(plastic) > 0)  # development frames up to this one
+        n = max(int(done[-1]) if len(done) else 0, 1)
+        position = np.clip(done - 1, 0, None) / max(n - 1, 1)
+        end = float(self.weight_coupling_end / self.weight_coupling)
+        return 1.0 + (end - 1.0) * position
 
     def partners(self, spec: CircuitSpec, l: int) -> np.ndarray:
         """(K, S_l) synapse indices: the partner of synapse s of W_l under candidate k,
@@ -154,6 +180,7 @@ def symmetry_prior(
     evidence_weights: tuple[float, ...] | None = None,
     pi_min: float = 0.05,
     weight_coupling: brian2.Quantity = 0 * brian2.Hz,
+    weight_coupling_end: brian2.Quantity | None = None,
     precision: str = "learned",
     tau_precision: brian2.Quantity = 1 * brian2.second,
 ) -> SymmetrySpec:
@@ -177,6 +204,7 @@ def symmetry_prior(
         tuple(evidence_weights),
         pi_min,
         weight_coupling=weight_coupling,
+        weight_coupling_end=weight_coupling_end,
         precision=precision,
         tau_precision=tau_precision,
     )

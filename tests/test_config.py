@@ -873,6 +873,18 @@ def test_learned_precision_errors(tmp_path, where, value, key, problems):
     assert_error(error_of(write_torus(tmp_path, sc)), "scenario.toml", key, *problems)
 
 
+def test_weight_coupling_end_anneals_a_coupling(tmp_path):
+    sc = changed(TORUS_SCENARIO, "symmetry.weight_coupling", "3 Hz")
+    end = "symmetry.weight_coupling_end"
+    cfg = load_scenario(write_torus(tmp_path, sc), overrides=[f"{end}=0 Hz"])
+    assert cfg.symmetry.weight_coupling_end == 0 * Hz
+    assert load_scenario(write_torus(tmp_path, sc)).symmetry.weight_coupling_end is None
+    msg = error_of(write_torus(tmp_path, TORUS_SCENARIO), overrides=[f"{end}=1 Hz"])
+    assert_error(msg, f"--set {end}=1 Hz", end, "weight_coupling is 0 Hz (off)")
+    msg = error_of(write_torus(tmp_path, sc), overrides=[f"{end}=-1 Hz"])
+    assert_error(msg, f"--set {end}=-1 Hz", end, ">= 0")
+
+
 def test_candidate_kind_must_suit_the_sensory_layout(tmp_path):
     sc = changed(TORUS_SCENARIO, "symmetry.candidates.0", {"name": "r", "kind": "rotate", "by": 1})
     assert_error(

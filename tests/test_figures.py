@@ -5,6 +5,7 @@ hold; the sweeps are cached by request and code, so replotting runs nothing agai
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -59,6 +60,10 @@ def condition(x: float, base: bool) -> dict:
             "precision": 1.0,
             "recall": 1.0,
             "effective_weights": {"share": 0.1 * k},
+            "order_course": [  # all three accepted first (as the symmetric group of 24 points)
+                {"frames_developed": 0, "accepted": PI_NAMES[1:], "order": math.factorial(24)},
+                {"frames_developed": 20, "accepted": PI_NAMES[1:3], "order": 12},
+            ],
         },
         "perturbation": {
             "layer": 1,
@@ -119,6 +124,17 @@ def runs(key: str | None, values: list[str], fixed_baseline: bool = False) -> li
     return out
 
 
+def annealed_runs() -> list[Run]:
+    """Runs annealed from 3 to 0 Hz (x = 0.3 + seed / 10) and from 10 to 1 Hz (x = 1 +
+    seed / 10), the baseline fixed as in `runs`."""
+    out = []
+    for start, end in (("3 Hz", "0 Hz"), ("10 Hz", "1 Hz")):
+        for s in (1, 2):
+            grid = {paper.COUPLING: start, paper.COUPLING_END: end}
+            out.append(Run(grid, s, metrics(paper._number(start) / 10 + s / 10, 1 + s / 10)))
+    return out
+
+
 DATA = {
     "efficient": runs("training.frames", ["50", "200"]),
     "torus": runs(None, []),
@@ -126,6 +142,7 @@ DATA = {
     "stable-scenes": runs("world.p_new_scene", ["0.1", "3"]),
     "price-lambda": runs("symmetry.lam", ["0", "10"], fixed_baseline=True),
     "price-coupling": runs("symmetry.weight_coupling", ["0 Hz", "3 Hz"], fixed_baseline=True),
+    "price-anneal": annealed_runs(),
     "mirror": runs(None, []),
     "oddball": runs(None, []),
     "development": runs(None, []),
@@ -195,6 +212,18 @@ def test_refinement_marks_distractors_and_when_they_fell():
     # pi reaches pi_min in the third block of 10 frames, which ends at frame 30
     assert "distractor rotate90: pi fell below pi_min after 30 ± 0 frames" in numbers
     assert "order of the generated group / true order per seed: 12 / 12, 12 / 12" in numbers[0]
+    assert numbers[1] == (
+        "order of the generated group before development (every candidate accepted): "
+        "about 10^24; per seed, first the world's (12) after 20, 20 development frames, "
+        "for good after 20, 20; changes of the accepted set: 1, 1"
+    )
+    group_ax = fig.axes[2]
+    steps = [line for line in group_ax.get_lines() if line.get_label() != "_nolegend_"]
+    np.testing.assert_allclose(steps[0].get_xdata(), [0, 20, 30])
+    np.testing.assert_allclose(
+        steps[0].get_ydata(), [math.log10(math.factorial(24)), 1.0792, 1.0792], rtol=1e-4
+    )
+    assert "the world's group (order 12)" in legend_texts(group_ax)
 
 
 def test_stable_shows_the_perturbations_and_counts_the_seeds_that_recovered_the_group():
@@ -224,7 +253,14 @@ def test_price_puts_each_knob_beside_the_baseline():
         "lambda = 0: error at seen positions 0.0015 (-93 % against the baseline), "
         "at never-seen positions 0.0150 (-93 %)"
     )
-    assert "kappa = 3:" in numbers[-1]
+    assert "kappa = 3:" in numbers[-3]
+    # annealed 3 -> 0 Hz: x = 0.45 on average, seen 0.0045 against 0.023 (-80 %)
+    assert numbers[-2] == (
+        "kappa annealed 3 -> 0 Hz: error at seen positions 0.0045 (-80 % against the "
+        "baseline), at never-seen positions 0.0450 (-80 %)"
+    )
+    assert numbers[-1].startswith("kappa annealed 10 -> 1 Hz: error at seen positions 0.0115")
+    assert "with prior, kappa annealed over development" in legend_texts(fig.axes[0])
 
 
 def test_perception_plots_the_difference_and_the_stimulus():
@@ -304,6 +340,20 @@ def test_unknown_figure_is_a_clear_error(tmp_path):
         gallery.build(tmp_path, tmp_path, only=["nope"])
 
 
+def test_failed_runs_stop_the_build_naming_the_study_and_where(tmp_path, monkeypatch):
+    def run_sweep(request: sweep.Request, out, workers=None):
+        points = [{"status": "complete"}, {"status": "failed"}, {"status": "failed"}]
+        return sweep.Sweep(out, points, [])
+
+    monkeypatch.setattr(sweep, "run_sweep", run_sweep)
+    with pytest.raises(ConfigError) as info:
+        gallery.build(tmp_path / "f", tmp_path / "c", only=["price"], progress=lambda l: None)
+    message = str(info.value)
+    assert message.startswith("price-lambda: 2 runs failed; see ")
+    assert message.endswith("/summary.md") and str(tmp_path / "c") in message
+    assert not (tmp_path / "f" / "price.png").exists()
+
+
 def test_oddball_plots_mismatch_against_distance_and_adaptation():
     fig, numbers = draw("oddball")
     left, right = fig.axes[:2]
@@ -327,6 +377,9 @@ def test_development_marks_phases_and_reports_their_events():
     )
     assert starts == [0, 15]
     assert numbers == [
+        "order of the generated group at the end of phase 'x only' (frame 15): about 10^24",
         "phase 'x only': rotate90 pruned after 20 ± 0 frames",
+        "order of the generated group at the end of phase 'more' (frame 30): 12",
         "phase 'more': shift_y+1 accepted after 1.5 ± 0.71 frames",
     ]
+    assert fig.axes[2].get_ylabel() == "order of the generated group"

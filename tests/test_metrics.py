@@ -170,6 +170,26 @@ def test_group_metrics_of_a_known_accepted_set():
     assert not group["same_group"]
 
 
+def test_order_course_follows_the_accepted_set_over_development():
+    described = ring_case()
+    pi = np.array(
+        [
+            [0.25, 0.3, 0.3, 0.15],  # all three accepted, as before development: D_8
+            [0.3, 0.3, 0.3, 0.04],  # the mirror pruned: C_8
+            [0.3, 0.6, 0.06, 0.04],  # the same set
+            [0.9, 0.04, 0.03, 0.03],  # nothing accepted: the trivial group
+        ]
+    )
+    plan = SimpleNamespace(develop=np.arange(4))
+    result = Result(np.zeros(1), {}, {"cand.prior": pi}, [], 0.0, 0.0)
+    course = analysis.order_course(described, plan, result)
+    assert [(c["frames_developed"], c["accepted"], c["order"]) for c in course] == [
+        (0, ["rot+1", "rot-1", "mirror"], 2 * N),
+        (2, ["rot+1", "rot-1"], N),
+        (4, [], 1),
+    ]
+
+
 def test_probed_transformations_are_reported_beside_the_generators_but_not_averaged():
     """A further probed transformation ("rot+2") is measured like a generator and named
     by its name; the means stay over the world's generators. Its probe column shows

@@ -91,6 +91,46 @@ def test_weight_coupling_matches_oracle_and_switches_off(backend):
     uncoupled = sim.run(off)
     check(uncoupled, oracle.simulate(spec, proto, off, setup))
     assert np.abs(coupled.weights[0] - uncoupled.weights[0]).max() > 0.1
+    # annealed to 0 over development: the same binary, its own table
+    gain = dataclasses.replace(prior, weight_coupling_end=0 * Hz).coupling_gain(inputs.plastic)
+    annealed_inputs = dataclasses.replace(inputs, coupling_gain=gain)
+    annealed = sim.run(annealed_inputs)
+    check(annealed, oracle.simulate(spec, proto, annealed_inputs, setup))
+    for other in (coupled, uncoupled):
+        assert np.abs(annealed.weights[0] - other.weights[0]).max() > 1e-2
+
+
+def test_coupling_gain_scales_the_coupling_frame_by_frame():
+    """In the oracle, a gain g on every frame is the coupling g * kappa: gain 0 is the
+    coupling switched off, gain 2 doubles kappa."""
+    from brian2 import Hz
+
+    spec, proto, prior, inputs = coupled_case()
+    ones = np.ones(len(inputs.plastic))
+
+    def weights(kappa, gain):
+        run_inputs = dataclasses.replace(inputs, coupling=kappa, coupling_gain=gain)
+        return oracle.simulate(spec, proto, run_inputs, Setup(prior)).weights[0]
+
+    np.testing.assert_array_equal(weights(3 * Hz, 0 * ones), weights(0 * Hz, None))
+    np.testing.assert_allclose(weights(3 * Hz, 2 * ones), weights(6 * Hz, None), rtol=1e-12)
+    assert np.abs(weights(3 * Hz, None) - weights(0 * Hz, None)).max() > 0.1
+
+
+def test_coupling_gain_falls_linearly_over_development_frames():
+    from brian2 import Hz
+
+    _, _, prior, _ = coupled_case()
+    plastic = np.r_[np.ones(5), np.zeros(3), np.ones(6), np.zeros(2)]  # 11 development frames
+    assert prior.coupling_gain(plastic) is None  # constant coupling: no table
+    gain = dataclasses.replace(prior, weight_coupling_end=1 * Hz).coupling_gain(plastic)
+    develop = gain[plastic > 0]
+    np.testing.assert_allclose(develop, np.linspace(1.0, 1 / 3, 11), rtol=1e-12)
+    np.testing.assert_array_equal(gain[5:8], gain[4])  # frozen frames hold the last value
+    with pytest.raises(ValueError, match="needs weight_coupling > 0"):
+        dataclasses.replace(prior, weight_coupling=0 * Hz, weight_coupling_end=1 * Hz)
+    with pytest.raises(ValueError, match="weight_coupling_end >= 0"):
+        dataclasses.replace(prior, weight_coupling_end=-1 * Hz)
 
 
 def test_partners_follow_the_candidate_and_default_to_self():

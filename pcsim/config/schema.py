@@ -270,6 +270,9 @@ class Symmetry(Table):
     # rate at which each synapse relaxes towards its partners under the candidates,
     # weighted by pi (the prior acting on the weights; 0 Hz: off)
     weight_coupling: Rate = 0 * Hz
+    # anneal the coupling linearly over development, from weight_coupling at the first
+    # development frame to this at the last (None: constant)
+    weight_coupling_end: Rate | None = None
     evidence_weights: list[NonNegativeFloat] | None = None  # w_l per layer (default 1, 0, 0, ...)
     checkpoints: NonNegativeInt = 5  # equivariance probes during development
     probe_stimuli: Count = 8  # base stimuli per equivariance probe
@@ -525,6 +528,11 @@ class Scenario(ScenarioFile):
         theta, beta = EVIDENCE_DEFAULTS[sym.precision]
         sym.theta = theta if sym.theta is None else sym.theta
         sym.beta = beta if sym.beta is None else sym.beta
+        if sym.weight_coupling_end is not None and float(sym.weight_coupling) == 0:
+            raise invalid(
+                "anneals the weight coupling, but symmetry.weight_coupling is 0 Hz (off)",
+                at="symmetry.weight_coupling_end",
+            )
         if sym.precision == "fixed" and "tau_precision" in sym.model_fields_set:
             raise invalid(
                 "is only used with precision = 'learned' (this prior's is 'fixed')",
