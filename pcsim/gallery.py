@@ -11,6 +11,7 @@ with its caption, the command that rebuilds it and the numbers it shows.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -83,6 +84,42 @@ class Built:
     seconds: float
 
 
+def _run_studies(
+    wanted: list[Study],
+    quick: bool,
+    cache: Path,
+    workers: int | None,
+    progress: Callable[[str], None],
+) -> tuple[dict[Study, list[Run]], dict[str, tuple[Path, bool, float]]]:
+    """The runs of every study in ``wanted`` (from the cache, or run into it on one
+    local Dask cluster, started when the first study needs it), and per study label its
+    directory, whether it ran now and the seconds it took."""
+    code = code_digest()
+    data: dict[Study, list[Run]] = {}
+    studies: dict[str, tuple[Path, bool, float]] = {}
+    with contextlib.ExitStack() as stack:
+        scheduler = None
+        for study in wanted:
+            request = study.request(quick)
+            where = cache_dir(cache, request, code)
+            began = time.perf_counter()
+            ran = not complete(where, request)
+            if ran:
+                progress(f"pcsim: {study.label}: running {request.scenario} into {where}")
+                if scheduler is None:
+                    scheduler = stack.enter_context(sweep.local_cluster(workers))
+                outcome = sweep.run_sweep(request, where, scheduler=scheduler)
+                if outcome.failed:
+                    raise ConfigError(
+                        f"{study.label}: {len(outcome.failed)} runs failed; see {where}/summary.md"
+                    )
+            else:
+                progress(f"pcsim: {study.label}: cached in {where}")
+            data[study] = load_runs(where)
+            studies[study.label] = (where, ran, time.perf_counter() - began)
+    return data, studies
+
+
 def build(
     out: Path,
     cache: Path,
@@ -102,28 +139,8 @@ def build(
         )
     chosen = [FIGURES[name] for name in (only or FIGURES)]
     start = time.perf_counter()
-    code = code_digest()
-    studies: dict[str, tuple[Path, bool, float]] = {}
-    data: dict[Study, list[Run]] = {}
-    for figure in chosen:
-        for study in figure.studies(quick):
-            if study in data:
-                continue
-            request = study.request(quick)
-            where = cache_dir(cache, request, code)
-            began = time.perf_counter()
-            ran = not complete(where, request)
-            if ran:
-                progress(f"pcsim: {study.label}: running {request.scenario} into {where}")
-                outcome = sweep.run_sweep(request, where, workers=workers)
-                if outcome.failed:
-                    raise ConfigError(
-                        f"{study.label}: {len(outcome.failed)} runs failed; see {where}/summary.md"
-                    )
-            else:
-                progress(f"pcsim: {study.label}: cached in {where}")
-            data[study] = load_runs(where)
-            studies[study.label] = (where, ran, time.perf_counter() - began)
+    wanted = list(dict.fromkeys(s for figure in chosen for s in figure.studies(quick)))
+    data, studies = _run_studies(wanted, quick, cache, workers, progress)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     made: dict[str, tuple[list[Path], list[str]]] = {}

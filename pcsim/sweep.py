@@ -460,7 +460,7 @@ def _write_state(out: Path, state: dict) -> None:
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None, n_points: int) -> Iterator[Any]:
     """A Dask client of the cluster at ``scheduler``, or of a new local cluster."""
-    from distributed import Client, LocalCluster  # here: `pcsim run` need not import Dask
+    from distributed import Client  # here: `pcsim run` need not import Dask
 
     if scheduler:
         try:
@@ -471,17 +471,26 @@ def _client(workers: int | None, scheduler: str | None, n_points: int) -> Iterat
             yield client
         return
     n = min(workers or os.cpu_count() or 1, n_points)
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(n) as address, Client(address) as client:
         yield client
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[str]:
+    """A Dask `LocalCluster` of ``workers`` single-threaded processes (default: one per
+    core) for as long as the context lasts; yields its scheduler address, which
+    `run_sweep` takes as ``scheduler`` (several sweeps on one cluster start their
+    workers once)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        yield cluster.scheduler_address
 
 
 def _execute(

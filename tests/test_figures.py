@@ -4,6 +4,7 @@ hold; the sweeps are cached by request and code, so replotting runs nothing agai
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 
@@ -285,7 +286,8 @@ def fake_sweeps(monkeypatch):
         for study in figure.full + figure.quick:
             by_scenario_grid[(study.scenario, study.grid)] = study.label
 
-    def run_sweep(request: sweep.Request, out, workers=None):
+    def run_sweep(request: sweep.Request, out, scheduler=None):
+        assert scheduler == "tcp://fake"  # every study on the gallery's one cluster
         calls.append(request)
         label = by_scenario_grid[(request.scenario, request.grid)]
         out.mkdir(parents=True)
@@ -302,6 +304,9 @@ def fake_sweeps(monkeypatch):
         return sweep.Sweep(out, points, [])
 
     monkeypatch.setattr(sweep, "run_sweep", run_sweep)
+    monkeypatch.setattr(
+        sweep, "local_cluster", lambda workers: contextlib.nullcontext("tcp://fake")
+    )
     return calls
 
 
@@ -341,11 +346,12 @@ def test_unknown_figure_is_a_clear_error(tmp_path):
 
 
 def test_failed_runs_stop_the_build_naming_the_study_and_where(tmp_path, monkeypatch):
-    def run_sweep(request: sweep.Request, out, workers=None):
+    def run_sweep(request: sweep.Request, out, scheduler=None):
         points = [{"status": "complete"}, {"status": "failed"}, {"status": "failed"}]
         return sweep.Sweep(out, points, [])
 
     monkeypatch.setattr(sweep, "run_sweep", run_sweep)
+    monkeypatch.setattr(sweep, "local_cluster", lambda workers: contextlib.nullcontext(None))
     with pytest.raises(ConfigError) as info:
         gallery.build(tmp_path / "f", tmp_path / "c", only=["price"], progress=lambda l: None)
     message = str(info.value)
