@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "pcsim needs Python >= 3.12 (brian2 2.10.1); found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,cuda]'
+	$(BIN)/python -m pip install --quiet -e '.[test,cuda,bench]'
 	touch $@
 
 demo: setup
@@ -23,7 +23,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check pcsim tests benchmarks figures
 	$(BIN)/python -m pytest -q -m "not slow"
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow --durations=15
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -43,7 +43,7 @@ class CsrRun(NamedTuple):
 class _Connection:
     """W_l as CSR (rows: post units of layer l-1, columns: pre units of layer l)."""
 
-    def __init__(self, spec: CircuitSpec, l: int, weights: np.ndarray):
+    def __init__(self, spec: CircuitSpec, l: int, weights: np.ndarray, dtype: str):
         pre, post = spec.connections(l)
         shape = (spec.sizes[l - 1], spec.sizes[l])
         # synapse order is (pre, post)-sorted; CSR wants (post, pre): remember the map
@@ -52,13 +52,13 @@ class _Connection:
         self.pre = pre[self.order]  # column of every stored nonzero (== W.indices)
         indptr = np.zeros(shape[0] + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.post, minlength=shape[0]), out=indptr[1:])
-        data = np.array(weights, dtype=np.float64)[self.order]
+        data = np.array(weights, dtype=dtype)[self.order]
         self.W = sparse.csr_array((data, self.pre.copy(), indptr), shape=shape)
         self.WT = self.W.transpose()  # CSC view sharing W.data
         if not np.shares_memory(self.W.data, self.WT.data):
             raise RuntimeError("scipy copied W.data on transpose; the twin needs a shared view")
         n = len(data)
-        self.buf_a, self.buf_b = np.empty(n), np.empty(n)
+        self.buf_a, self.buf_b = np.empty(n, dtype=dtype), np.empty(n, dtype=dtype)
 
     def learn(self, eps_post: np.ndarray, phi_pre: np.ndarray, scale: float, decay: float, h):
         """W.data += h * (scale * eps[post] * phi[pre] - decay * W.data), in place; the
@@ -86,14 +86,18 @@ def simulate_csr(
     inputs: Inputs,
     *,
     frame_monitors: tuple[str, ...] = (),
+    dtype: str = "float64",
 ) -> CsrRun:
-    """Integrate ``spec`` (plain PC, float64) on ``inputs``; see `CsrRun`."""
+    """Integrate ``spec`` (plain PC) on ``inputs`` with every array and parameter in
+    ``dtype`` ("float64" or "float32"); see `CsrRun`."""
     phi, dphi = PHI[spec.nonlinearity]
     n_layers, top = spec.n_layers, spec.n_layers - 1
-    dt, tau, eta, decay = si_parameters(spec, protocol)
-    conns = [None] + [_Connection(spec, l, w) for l, w in enumerate(inputs.weights, 1)]
-    precision = [layer.precision for layer in spec.layers]
-    r, mu, eps, fb = ([np.zeros(n) for n in spec.sizes] for _ in range(4))
+    real = np.dtype(dtype).type
+    dt, tau, eta, decay = (real(x) for x in si_parameters(spec, protocol))
+    conns = [None] + [_Connection(spec, l, w, dtype) for l, w in enumerate(inputs.weights, 1)]
+    precision = [real(layer.precision) for layer in spec.layers]
+    alpha = real(spec.alpha)
+    r, mu, eps, fb = ([np.zeros(n, dtype=dtype) for n in spec.sizes] for _ in range(4))
     state = {"r": r, "mu": mu, "eps": eps, "fb": fb}
     at_frames = {name: parse_monitor_name(name, n_layers) for name in frame_monitors}
     if any(layer < 0 for layer, _ in at_frames.values()):
@@ -109,8 +113,8 @@ def simulate_csr(
                 for name, (layer, var) in at_frames.items():
                     frame_traces[name].append(state[var][layer].copy())
                 frame = min(step // per_frame, protocol.n_frames - 1)
-                r[0] = np.asarray(inputs.frames[frame], dtype=np.float64)
-                gate = float(inputs.plastic[frame])
+                r[0] = np.asarray(inputs.frames[frame], dtype=dtype)
+                gate = real(inputs.plastic[frame])
             for l in range(1, n_layers):
                 phis[l] = phi(r[l])
                 mu[l - 1] = conns[l].W @ phis[l]
@@ -123,7 +127,7 @@ def simulate_csr(
                     conns[l].learn(eps[l - 1], phis[l], eta * precision[l - 1], decay, dt * gate)
             for l in range(1, n_layers):
                 drive = -precision[l] * eps[l] if l < top else 0.0
-                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - spec.alpha * r[l]) / tau
+                r[l] = r[l] + dt * (drive + dphi(r[l]) * fb[l] - alpha * r[l]) / tau
     seconds = time.perf_counter() - start
     return CsrRun(
         weights=[conns[l].synapse_weights() for l in range(1, n_layers)],

@@ -3,10 +3,12 @@
 Prints a Markdown table: for dense and local (ring, receptive fields covering ~2% of the
 ring below) two-layer circuits of about 1e4 .. 1e7 synapses (``--gpu``: up to 1e8), the
 steps per second and the nanoseconds per synapse-step of the dense NumPy oracle, the
-scipy.sparse CSR twin (``benchmarks/csr_twin.py``), Brian2 runtime (cython) and the
+scipy.sparse CSR twin (``benchmarks/csr_twin.py``), the JAX twin (``benchmarks/jax_twin.py``,
+W held dense, as an edge list or as a BCOO matrix; XLA on one CPU core; its columns read
+"not installed" without the ``bench`` extra), Brian2 runtime (cython) and the
 standalone devices cpp_standalone and cuda_standalone (the latter only where
-`pcsim.backends.gpu_available()`), with the set-up / compile time of each Brian2 backend.
-With cuda_standalone it also prints a memory-bandwidth bound per size.
+`pcsim.backends.gpu_available()`), with the set-up / compile time of each Brian2 backend
+and of the JAX twin. With cuda_standalone it also prints a memory-bandwidth bound per size.
 
 Examples::
 
@@ -14,6 +16,7 @@ Examples::
     python benchmarks/scaling.py --quick               # two small sizes, < 60 s
     python benchmarks/scaling.py --gpu                 # adds cuda_standalone, up to 1e8
     python benchmarks/scaling.py --backends csr cython --max-synapses 1e6
+    python benchmarks/scaling.py --quick --backends csr jax-dense jax-edges jax-bcoo
 
 Protocol of every cell: frames of 50 ms, dt = 1 ms, learning on, no monitors. Step counts
 come from a one-frame pilot (51 steps), then a run sized to last ``--target-seconds``; the
@@ -28,14 +31,17 @@ shows up in its cell instead of ending the benchmark.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import multiprocessing
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,15 +56,23 @@ from pcsim.circuit import CircuitSpec, LayerSpec  # noqa: E402
 from pcsim.layouts import Layout  # noqa: E402
 from pcsim.simulate import Simulator  # noqa: E402
 
-BACKENDS = ("oracle", "csr", "cython", "cpp_standalone", "cuda_standalone")
+#: the JAX twin's connectivity implementations, as backends of this table
+JAX_BACKENDS = {"jax-dense": "dense", "jax-edges": "edges", "jax-bcoo": "bcoo"}
+BACKENDS = ("oracle", "csr", *JAX_BACKENDS, "cython", "cpp_standalone", "cuda_standalone")
 TITLES = {
     "oracle": "NumPy oracle (dense)",
     "csr": "CSR twin",
+    "jax-dense": "JAX twin (dense)",
+    "jax-edges": "JAX twin (edges)",
+    "jax-bcoo": "JAX twin (BCOO)",
     "cython": "Brian2 cython",
     "cpp_standalone": "cpp_standalone",
     "cuda_standalone": "cuda_standalone",
 }
 SETUP_TITLES = {
+    "jax-dense": "JAX dense compile (s)",
+    "jax-edges": "JAX edges compile (s)",
+    "jax-bcoo": "JAX BCOO compile (s)",
     "cython": "cython set-up (s)",
     "cpp_standalone": "cpp compile (s)",
     "cuda_standalone": "cuda compile (s)",
@@ -69,12 +83,18 @@ QUICK_ROWS = (("dense", 1e3), ("local", 1e4))
 #: local receptive fields: a window of half-width rf_radius covers 2 * rf_radius of the ring
 LOCAL_FRACTION = 0.02
 #: the dense oracle holds N0 x N1 matrices (weights, mask, Hebbian outer product, ...)
-ORACLE_MAX_ENTRIES = 6e6
-#: rough peak bytes per synapse (per dense entry for the oracle), for skipping cells
-#: whose memory would not fit; from peak RSS measured at 1e7 synapses (2 cores, float64)
+#: backends that work on the whole N0 x N1 matrix, and the most entries each is run with
+#: (the JAX twin keeps W, its mask and one outer product: 2e7 entries are ~0.5 GB)
+DENSE_MAX_ENTRIES = {"oracle": 6e6, "jax-dense": 2e7}
+#: rough peak bytes per synapse (per dense entry for dense backends), for skipping cells
+#: whose memory would not fit; from peak RSS measured at 1e7 synapses (2 cores, float64),
+#: except the JAX twin's: estimates from its arrays and temporaries, not measured at scale
 BYTES_PER_SYNAPSE = {
     "oracle": 60,
     "csr": 100,
+    "jax-dense": 60,
+    "jax-edges": 100,
+    "jax-bcoo": 120,
     "cython": 200,
     "cpp_standalone": 220,
     "cuda_standalone": 250,
@@ -84,6 +104,14 @@ STREAM_BYTES = (8 + 4 + 4) + (8 + 4 + 4) + (8 + 8 + 4 + 4)
 WORST_BYTES = STREAM_BYTES + (8 + 16) + (8 + 8 + 16) + (8 + 8 + 8)
 #: cap on frames x N0 of the stimulus table (memory of long runs of wide layers)
 MAX_STIMULUS_VALUES = 5e7
+#: XLA's Eigen kernels on one thread (the flag is read when jax loads: in the children)
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false"
+
+
+def jax_installed() -> bool:
+    """Whether the ``bench`` extra is there; the parent only looks, never imports jax
+    (XLA's threads must not exist before a fork)."""
+    return importlib.util.find_spec("jax") is not None
 
 
 def make_spec(connectivity: str, target: float) -> CircuitSpec:
@@ -117,28 +145,48 @@ def sized_frames(spec, per_step: float, args) -> int:
 
 
 def measure_loop(backend: str, spec: CircuitSpec, args) -> dict:
-    """oracle and CSR twin: their timers wrap the step loop only: time / steps."""
+    """oracle, CSR and JAX twins: their timers wrap the step loop only: time / steps. The
+    JAX twin's set-up: the pilot's tracing and XLA compilation (the long run, of other
+    shapes, compiles again, outside its timer)."""
+    setup = []
 
     def run(frames: int) -> tuple[int, float]:
         proto, inputs = sc.make_case(spec, frames)
         if backend == "oracle":
-            return proto.n_steps, oracle.simulate(spec, proto, inputs).simulate_seconds
-        return proto.n_steps, simulate_csr(spec, proto, inputs).seconds
+            result = oracle.simulate(spec, proto, inputs, dtype=args.dtype)
+            return proto.n_steps, result.simulate_seconds
+        if backend == "csr":
+            return proto.n_steps, simulate_csr(spec, proto, inputs, dtype=args.dtype).seconds
+        impl = JAX_BACKENDS[backend]
+        out = simulate_jax_one_core(spec, proto, inputs, impl=impl, dtype=args.dtype)
+        setup.append(out.compile_seconds)
+        return proto.n_steps, out.seconds
 
     n, seconds = run(1)
     if seconds < args.target_seconds / 2:
         n, seconds = run(sized_frames(spec, seconds / n, args))
-    return {"steps": n, "per_step": seconds / n, "notes": []}
+    return {"steps": n, "per_step": seconds / n, "setup": setup[0] if setup else None, "notes": []}
+
+
+def simulate_jax_one_core(*args, **kwargs):
+    """`jax_twin.simulate_jax` on one CPU core: the forked child pins itself to one CPU
+    before jax loads, so that every XLA thread inherits it (XLA_ONE_THREAD alone still
+    left the edge list's scatters on two threads)."""
+    if hasattr(os, "sched_setaffinity"):  # Linux
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from jax_twin import simulate_jax
+
+    return simulate_jax(*args, **kwargs)
 
 
 def measure_cython(spec: CircuitSpec, args) -> dict:
     """Brian2 runtime, pilot-subtracted like step_cost: (T_long - T_51) / (n_long - 51),
     the long run at least two frames; set-up = the pilot's code generation + compilation
     (cached on disk across sizes and invocations)."""
-    n_p, s_p, setup, _ = sc.run_runtime("cython", spec, 1)
+    n_p, s_p, setup, _ = sc.run_runtime("cython", spec, 1, args.dtype)
     frames = sized_frames(spec, s_p / n_p, args)
     for _ in range(2):  # lengthen once if the pilot's fixed cost made the estimate too high
-        n, sim, _, div = sc.run_runtime("cython", spec, frames)
+        n, sim, _, div = sc.run_runtime("cython", spec, frames, args.dtype)
         per_step = (sim - s_p) / (n - n_p)
         if sim - s_p >= args.target_seconds / 2 or frames >= max_frames(spec, args):
             break
@@ -148,9 +196,9 @@ def measure_cython(spec: CircuitSpec, args) -> dict:
     return {"steps": n, "per_step": per_step, "setup": setup, "notes": notes}
 
 
-def run_standalone(backend, spec, frames, build_dir: Path, threads: int, repeats: int):
+def run_standalone(backend, spec, frames, build_dir: Path, args, repeats: int):
     proto, inputs = sc.make_case(spec, frames)
-    options = BackendOptions(backend, threads=threads)
+    options = BackendOptions(backend, threads=args.threads, float_dtype=args.dtype)
     sim = Simulator(spec, proto, options, build_dir=build_dir)
     first = sim.run(inputs)
     runs = [first.simulate_seconds]
@@ -166,11 +214,11 @@ def measure_standalone(backend: str, spec: CircuitSpec, args, estimate: float | 
     with tempfile.TemporaryDirectory(prefix="pcsim-scaling-") as tmp:
         project = Path(tmp) / "project"
         repeats = 1 if args.quick else 3
-        n0, t0, compile0, _ = run_standalone(backend, spec, 1, project, args.threads, repeats)
+        n0, t0, compile0, _ = run_standalone(backend, spec, 1, project, args, repeats)
         per_step = estimate if estimate else t0 / n0
         frames, notes = sized_frames(spec, per_step, args), []
         for _ in range(1 if args.quick else 2):  # lengthen at most once
-            n1, t1, _, div = run_standalone(backend, spec, frames, project, args.threads, 1)
+            n1, t1, _, div = run_standalone(backend, spec, frames, project, args, 1)
             per_step = (t1 - t0) / (n1 - n0)
             limit = max_frames(spec, args)
             if t1 - t0 >= args.target_seconds / 2 or frames >= limit or per_step <= 0:
@@ -184,7 +232,7 @@ def measure_standalone(backend: str, spec: CircuitSpec, args, estimate: float | 
 
 
 def measure(backend: str, spec: CircuitSpec, args, estimate: float | None) -> dict:
-    if backend in ("oracle", "csr"):
+    if backend in ("oracle", "csr", *JAX_BACKENDS):
         return measure_loop(backend, spec, args)
     if backend == "cython":
         return measure_cython(spec, args)
@@ -245,11 +293,15 @@ def skip_reason(backend: str, spec: CircuitSpec, synapses: int, args) -> str | N
     entries = spec.sizes[0] * spec.sizes[1]
     if backend == "cuda_standalone" and not gpu_available():
         return "no GPU"
-    if backend == "oracle" and entries > ORACLE_MAX_ENTRIES:
-        return f"skipped: dense matrix {entries:.1e} entries > {ORACLE_MAX_ENTRIES:.0e}"
+    if backend in JAX_BACKENDS and not jax_installed():
+        return "not installed"
+    if entries > DENSE_MAX_ENTRIES.get(backend, math.inf):
+        return f"skipped: dense matrix {entries:.1e} entries > {DENSE_MAX_ENTRIES[backend]:.0e}"
     if backend != "cuda_standalone" and synapses > args.cpu_max_synapses * 1.5:
         return f"skipped: > --cpu-max-synapses {args.cpu_max_synapses:.0e}"
-    need = BYTES_PER_SYNAPSE[backend] * (entries if backend == "oracle" else synapses) / 2**30
+    need = (
+        BYTES_PER_SYNAPSE[backend] * (entries if backend in DENSE_MAX_ENTRIES else synapses) / 2**30
+    )
     limit = min(args.max_memory_gb, 0.8 * available_gb())
     if need > limit:
         return f"skipped: needs ~{need:.0f} GB > {limit:.0f} GB"
@@ -367,12 +419,19 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=0, help="cpp_standalone OpenMP threads (default 0)"
     )
     parser.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="floating-point type of every backend's state and weights (default float64)",
+    )
+    parser.add_argument(
         "--bandwidth-gbs",
         type=float,
         default=None,
         help="GPU memory bandwidth (default 3350, H100 SXM; 4800 if nvidia-smi reports an H200)",
     )
     args = parser.parse_args(argv)
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {XLA_ONE_THREAD}".strip()
     if args.max_memory_gb is None:
         args.max_memory_gb = float("inf") if args.gpu else 8.0
     gpu = gpu_available()
@@ -396,10 +455,11 @@ def main(argv: list[str] | None = None) -> int:
     print("## pcsim: scaling of the cost per step with the synapse count\n")
     print("\n".join(sc.machine_lines(args.threads)))
     print(f"- GPU: {name or ('present' if gpu else 'none')}")
+    print(f"- jax: {metadata.version('jax') if jax_installed() else 'not installed'}")
     print(
         f"- two rings, N0 = 2 N1; local: rf_radius {LOCAL_FRACTION / 2:g} (each unit of "
         f"layer 1 sees ~{LOCAL_FRACTION:.0%} of layer 0); tanh, learning on, frames of "
-        f"50 ms, dt = 1 ms, no monitors; float64"
+        f"50 ms, dt = 1 ms, no monitors; {args.dtype}"
     )
     print(
         f"- steps: one-frame pilot, then runs of ~{args.target_seconds:g} s "
@@ -454,8 +514,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "- oracle: dense NumPy (`pcsim.oracle.simulate`): on local circuits it multiplies and "
         f"updates the full masked N0×N1 matrix (~{1 / LOCAL_FRACTION:.0f}× the synapses); "
-        f"run only up to {ORACLE_MAX_ENTRIES:.0e} matrix entries. oracle and CSR twin: "
-        "their timers wrap the step loop only (time / steps)."
+        f"run only up to {DENSE_MAX_ENTRIES['oracle']:.0e} matrix entries (the JAX twin's dense "
+        f"W up to {DENSE_MAX_ENTRIES['jax-dense']:.0e}). oracle, CSR and JAX twins: their "
+        "timers wrap the step loop only (time / steps)."
+    )
+    print(
+        "- JAX twin: XLA on one CPU core (the measuring process pinned to one CPU, "
+        f"{XLA_ONE_THREAD}), the step loop one compiled `lax.scan` per frame "
+        "inside a scan over frames; its compile = the pilot's tracing and XLA compilation."
     )
     print(
         "- cython: pilot-subtracted (T_long − T_51) / (n_long − 51); its set-up is the "

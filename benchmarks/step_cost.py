@@ -131,13 +131,14 @@ def frames_for_seconds(per_step: float, target: float, max_steps: int) -> int:
     return frames_for(steps)
 
 
-def run_runtime(backend, spec, n_frames):
-    """One oracle / runtime-backend run: (n_steps, simulate s, set-up s, diverged)."""
+def run_runtime(backend, spec, n_frames, dtype: str = "float64"):
+    """One oracle / runtime-backend run in ``dtype``: (n_steps, simulate s, set-up s,
+    diverged)."""
     proto, inputs = make_case(spec, n_frames)
     if backend == "oracle":
-        res = oracle.simulate(spec, proto, inputs)
+        res = oracle.simulate(spec, proto, inputs, dtype=dtype)
     else:
-        res = Simulator(spec, proto, BackendOptions(backend)).run(inputs)
+        res = Simulator(spec, proto, BackendOptions(backend, float_dtype=dtype)).run(inputs)
     return proto.n_steps, res.simulate_seconds, res.compile_seconds, res.divergence
 
 

@@ -80,3 +80,22 @@ def test_csr_twin_frozen_weights_stay_put():
     want = oracle.simulate(spec, proto, inputs, Setup(frame_monitors=("L1.r",)))
     _close(got.frame_traces["L1.r"], want.frame_traces["L1.r"])
     assert len(got.r) == spec.n_layers
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_csr_twin_in_float32_stays_float32_and_near_the_oracle(case):
+    """float32 against the float64 oracle: rounding of 6e-8 per operation over 2,001
+    steps; 1e-4 of the scale is the bar of tests/test_float32.py (equation errors are
+    1e-3 and more)."""
+    spec = CASES[case]()
+    proto = protocol()
+    inputs = inputs_for(spec, proto, seed=3)
+    want = oracle.simulate(spec, proto, inputs, Setup(frame_monitors=("L1.r",)))
+    got = simulate_csr(spec, proto, inputs, frame_monitors=("L1.r",), dtype="float32")
+    assert got.frame_traces["L1.r"].dtype == np.float32
+    assert all(w.dtype == np.float32 for w in got.weights)
+    for w_got, w_want in zip(got.weights, want.weights, strict=True):
+        scale = np.max(np.abs(w_want))
+        assert 0 < np.max(np.abs(w_got - w_want)) <= 1e-4 * scale
+    scale = np.max(np.abs(want.frame_traces["L1.r"]))
+    assert np.max(np.abs(got.frame_traces["L1.r"] - want.frame_traces["L1.r"])) <= 1e-4 * scale
