@@ -62,11 +62,15 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def save_figure(figure, path: Path) -> None:
     """Save a matplotlib figure atomically, in the format of ``path``'s suffix (``.png``,
-    ``.pdf``)."""
+    ``.pdf``). A PDF carries no creation date, so an unchanged figure saves to the same
+    bytes (committed figures do not change when they are rebuilt)."""
     kind = Path(path).suffix.lstrip(".")
-    _atomic_write(
-        path, lambda handle: figure.savefig(handle, format=kind, dpi=110, bbox_inches="tight")
-    )
+    metadata = {"CreationDate": None} if kind == "pdf" else None
+
+    def write(handle) -> None:
+        figure.savefig(handle, format=kind, dpi=110, bbox_inches="tight", metadata=metadata)
+
+    _atomic_write(path, write)
 
 
 def read_run_info(run_dir: Path) -> dict:

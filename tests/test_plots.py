@@ -99,3 +99,17 @@ def test_example_predictions_overlay_stimulus_and_both_predictions(outcome):
     lines = fig.axes[0].get_lines()
     np.testing.assert_array_equal(lines[0].get_ydata(), outcome.plan.inputs.frames[frame])
     assert len(lines) == 3 and colours(fig.axes[0]) >= hexes(PRIOR, BASELINE)
+
+
+def test_a_saved_pdf_is_the_same_bytes_when_saved_again(tmp_path):
+    from pcsim.results import save_figure
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    save_figure(fig, first)
+    save_figure(fig, second)
+    plt.close(fig)
+    assert first.read_bytes().startswith(b"%PDF")
+    assert first.read_bytes() == second.read_bytes()
+    assert b"CreationDate" not in first.read_bytes()
