@@ -211,8 +211,20 @@ PROBED = "probe.transformations=[{}]".format(
         for n, (dy, dx) in COMPOSITIONS.items()
     )
 )
-TORUS = Study("torus", "torus", "1-3", overrides=(PROBED,))
-TORUS_QUICK = Study("torus", "torus", "1", overrides=(PROBED,))
+
+
+def scenario_studies(
+    scenario: str, overrides: tuple[str, ...] = ()
+) -> tuple[tuple[Study, ...], tuple[Study, ...]]:
+    """A scenario's figure studies as it ships (labelled by its name): seeds 1-3 for the
+    full figure, seed 1 for the quick one; returns (full, quick)."""
+    return (
+        (Study(scenario, scenario, "1-3", overrides=overrides),),
+        (Study(scenario, scenario, "1", overrides=overrides),),
+    )
+
+
+TORUS = scenario_studies("torus", (PROBED,))
 
 
 def draw_refinement(data: dict[str, list[Run]]):
@@ -316,8 +328,8 @@ def _order_at(course: list[dict], frame: int) -> int:
 def draw_order_course(ax, runs: Sequence[Run], end: int) -> list[dict]:
     """The order of the group the accepted candidates generate (drawn as log10(order) on
     a symlog axis, ticks labelled with orders), over ``end`` development frames: one
-    step line per seed (the evidence is the sensory layer's, so
-    the baseline's is the same). Returns each run's course."""
+    step line per seed (the evidence is the sensory layer's, so the baseline's is the
+    same). Returns each run's course."""
     courses = [r.metrics["effective_group"]["order_course"] for r in runs]
     for i, course in enumerate(courses):
         x = [c["frames_developed"] for c in course] + [end]
@@ -742,8 +754,7 @@ FIGURES: dict[str, Figure] = {
             "frame and per seed (the same in the baseline: the evidence is the sensory "
             "layer's); before development every candidate is accepted, and the random "
             "permutation makes that the symmetric group of the 144 pixels.",
-            (TORUS,),
-            (TORUS_QUICK,),
+            *TORUS,
             draw_refinement,
         ),
         Figure(
@@ -754,8 +765,7 @@ FIGURES: dict[str, Figure] = {
             "probes also shift the stimuli by (1, 1), (1, -1) and (2, 1) pixels "
             "(compositions of the generators that development never showed). Bars: "
             "layer-1 equivariance error at the end of development.",
-            (TORUS,),
-            (TORUS_QUICK,),
+            *TORUS,
             draw_compositional,
         ),
         Figure(
@@ -813,8 +823,7 @@ FIGURES: dict[str, Figure] = {
             "Mirror scenario: after development in a world that mirrors, dot patterns with "
             "a proportion p of mirror-paired dots; the layer-1 representation's mirror "
             "asymmetry relative to that of random patterns (dashed: the stimulus's own).",
-            (Study("mirror", "mirror", "1-3"),),
-            (Study("mirror", "mirror", "1"),),
+            *scenario_studies("mirror"),
             draw_perception,
         ),
         Figure(
@@ -827,8 +836,7 @@ FIGURES: dict[str, Figure] = {
             "against the deviant's distance from the standard, for deviants by a rotation "
             "(in the world's group) and by a contrast change (outside it); right, the "
             "standard's response over its repetitions after a deviant.",
-            (Study("oddball", "oddball", "1-3"),),
-            (Study("oddball", "oddball", "1"),),
+            *scenario_studies("oddball"),
             draw_oddball,
         ),
         Figure(
@@ -841,8 +849,7 @@ FIGURES: dict[str, Figure] = {
             "a y-shift, with the prior and in the baseline; right: the order of the group "
             "the accepted candidates generate, per seed (the world's: 12, 144, 12); "
             "dash-dotted: phase starts.",
-            (Study("development", "development", "1-3"),),
-            (Study("development", "development", "1"),),
+            *scenario_studies("development"),
             draw_development,
         ),
     )
