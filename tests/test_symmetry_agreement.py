@@ -117,6 +117,15 @@ def test_coupling_gain_scales_the_coupling_frame_by_frame():
     assert np.abs(weights(3 * Hz, None) - weights(0 * Hz, None)).max() > 0.1
 
 
+def test_a_coupling_gain_of_the_wrong_length_is_refused_before_building():
+    spec, proto, prior, inputs = coupled_case()
+    sim = Simulator(spec, proto, BackendOptions("numpy"), Setup(prior))
+    short = dataclasses.replace(inputs, coupling_gain=np.ones(len(inputs.plastic) - 1))
+    want = f"coupling_gain must have shape \\({proto.n_frames},\\), got \\({proto.n_frames - 1},\\)"
+    with pytest.raises(ValueError, match=want):
+        sim.run(short)
+
+
 def test_coupling_gain_falls_linearly_over_development_frames():
     from brian2 import Hz
 
