@@ -16,6 +16,10 @@ unit index ``row * W + col`` as in ``pcsim.layouts``), stimuli are sums of orien
 and the world translates them by whole pixels. A step ``(dy, dx)`` is
 ``np.roll(img.reshape(H, W), (dy, dx), axis=(0, 1)).ravel()``, which matches
 ``pcsim.groups.transformation(Layout("torus", (H, W)), {"kind": "shift", "by": [dy, dx]})``.
+Besides its steps it may mirror the image (``reflections``, the candidate
+``{"kind": "reflect", "axis": a, "channels": "mirror"}``) and, on a square torus, turn it
+by quarter turns about pixel (0, 0) (``rotations``, the candidate
+``{"kind": "rotate90", "times": k, "channels": "rotate90"}``).
 
 A world is a frozen pydantic model (`pcsim.validation.Table`): its fields and their limits
 are stated once, here, and a scenario's ``[world]`` table is validated by the same model
@@ -24,8 +28,9 @@ are stated once, here, and a scenario's ``[world]`` table is validated by the sa
 
 Every world offers the same interface: ``scene(rng)``, ``sequence(n_frames, rng)``,
 ``heldout(n_frames, rng, centres=None)``, ``layout()`` (the sensory ``Layout``),
-``generator_specs()`` (its own transformations as ``pcsim.groups`` specs, in the order of
-``steps``), ``generator_index(step)`` and ``n_units``.
+``generator_specs()`` (its own transformations as ``pcsim.groups`` specs: its ``steps``,
+then on the torus its ``reflections`` and ``rotations``), ``generator_index(step)`` and
+``n_units``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     NonNegativeFloat,
@@ -65,7 +71,8 @@ class FrameSequence:
             ``step == 0`` (``new_scene``) marks new scenes exactly in every world. What a
             nonzero value means depends on the world: a ``RingWorld`` stores the rotation
             ``s`` itself (never 0 modulo the ring); a ``TorusWorld`` stores ``i + 1`` where
-            ``i`` indexes its ``steps``. ``world.generator_index(step)`` turns either into
+            ``i`` indexes its transitions (``generator_specs()``: steps, reflections,
+            rotations). ``world.generator_index(step)`` turns either into
             an index into ``world.generator_specs()`` (-1 for new scenes).
     """
 
@@ -106,8 +113,23 @@ class FrameSequence:
 # [min, max] objects per scene, drawn uniformly (inclusive)
 Counts = pair(Count, "<=")
 Fraction = Annotated[float, Field(ge=0, le=1)]
-# [lo, hi] fractions of the world's extent (ring, or torus width) where new scenes centre
-Fractions = pair(Fraction, "<")
+
+
+def _one_turn(value: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = value
+    if not (lo < hi and hi - lo <= 1):
+        raise invalid(
+            "needs lo < hi and hi - lo <= 1 (at most one full turn; a range may start "
+            f"below 0 to straddle the wrap-around), got {show(value)}"
+        )
+    return value
+
+
+# [lo, hi] fractions of an extent of the world (the ring; the torus's width or height)
+# where new scenes centre their objects: -1 <= lo < hi <= 1 and hi - lo <= 1, drawn
+# uniformly in [lo, hi) and wrapped modulo 1, so [-0.25, 0.25] is a band centred on 0.
+# The one type of every such range (world.centres and .rows, probe.novel_centres).
+Fractions = Annotated[pair(Annotated[float, Field(ge=-1, le=1)]), AfterValidator(_one_turn)]
 
 
 class World(Table):
@@ -177,8 +199,10 @@ class RingWorld(World):
             rotation (noise is not rotated with the scene).
         p_new_scene: probability that a frame (after the first) is a new scene instead
             of a rotated copy of the previous one.
-        centres: (lo, hi) fractions of the ring (0 <= lo < hi <= 1); new scenes put bump
-            centres uniformly at continuous positions in ``[lo * channels, hi * channels)``.
+        centres: (lo, hi) fractions of the ring (-1 <= lo < hi <= 1, hi - lo <= 1); new
+            scenes put bump centres uniformly at continuous positions in
+            ``[lo * channels, hi * channels)``, wrapped modulo ``channels`` (a range with
+            ``lo < 0`` straddles channel 0).
 
     A bump centred at ``c`` (in channels) with amplitude ``a`` gives
     ``a * exp(kappa * (cos(2 * pi * (i - c) / channels) - 1))`` on channel ``i``, so
@@ -282,7 +306,8 @@ class RingWorld(World):
 
 
 class TorusWorld(World):
-    """Oriented bars on an H x W torus of pixels that translate between frames.
+    """Oriented bars on an H x W torus of pixels that translate (and possibly mirror or
+    turn) between frames.
 
     Attributes:
         shape: (H, W), rows and columns of the torus (each >= 3).
@@ -293,7 +318,15 @@ class TorusWorld(World):
         reflections: axes the world also mirrors about between frames (``"x"``:
             ``col -> -col mod W``, ``"y"``: ``row -> -row mod H``), as the candidate
             ``{kind = "reflect", axis = ...}``.
-        weights: relative frequencies of the transitions (steps, then reflections).
+        rotations: quarter turns the world also applies between frames, each a count
+            ``k`` in {1, 2, 3}: the image turned by ``k`` x 90 degrees counter-clockwise
+            about pixel (0, 0), ``(r, c) -> (-c mod H, r)`` applied ``k`` times, as the
+            candidate ``{kind = "rotate90", times = k, channels = "rotate90"}`` (see
+            `rotation`). Needs a square shape. A bar of orientation ``o`` centred at
+            ``(cy, cx)`` turned by a quarter turn is the bar of orientation
+            ``o + O/2 mod O`` at ``(-cx mod H, cy)`` (``O`` = ``orientations``, even).
+        weights: relative frequencies of the transitions (steps, then reflections, then
+            rotations).
         bars: (min, max) number of bars in a new scene, drawn uniformly (inclusive).
         orientations: number of bar orientations (>= 2), evenly spaced over 180 degrees:
             orientation ``o`` has angle ``o * pi / orientations``.
@@ -305,8 +338,12 @@ class TorusWorld(World):
             translation (noise is not moved with the scene).
         p_new_scene: probability that a frame (after the first) is a new scene instead of
             a translated copy of the previous one.
-        centres: (lo, hi) fractions of the width (0 <= lo < hi <= 1); new bars get centres
-            with column (x) uniform in ``[lo * W, hi * W)`` and row (y) uniform in ``[0, H)``.
+        centres: (lo, hi) fractions of the width (-1 <= lo < hi <= 1, hi - lo <= 1); new
+            bars get centres with column (x) uniform in ``[lo * W, hi * W)``, wrapped
+            modulo ``W`` (a range with ``lo < 0`` straddles column 0).
+        rows: (lo, hi) fractions of the height, as ``centres``: the row (y) of new bars'
+            centres is uniform in ``[lo * H, hi * H)``, wrapped modulo ``H``. Held-out
+            scenes use it too (their ``centres`` override the columns only).
 
     A bar centred at (cy, cx) (continuous, in pixels) with angle ``phi`` and amplitude
     ``a`` gives pixel (r, c), with torus-wrapped displacements ``dy = r - cy``,
@@ -315,9 +352,9 @@ class TorusWorld(World):
     ``d_par = dx cos(phi) - dy sin(phi)`` runs along the bar and
     ``d_perp = dx sin(phi) + dy cos(phi)`` across it. Angles are counter-clockwise as an
     image is shown (rows down): angle 0 is horizontal (along a row), ``pi/2`` vertical.
-    Several bars add. ``reflections`` adds mirror transitions (see the field);
-    ``weights`` sets how often each transition happens. ``FrameSequence.step`` holds
-    ``i + 1`` for ``generator_specs()[i]``.
+    Several bars add. ``reflections`` and ``rotations`` add mirror and quarter-turn
+    transitions (see the fields); ``weights`` sets how often each transition happens.
+    ``FrameSequence.step`` holds ``i + 1`` for ``generator_specs()[i]``.
     """
 
     kind: Literal["torus"] = "torus"
@@ -330,6 +367,11 @@ class TorusWorld(World):
     # mirrors the world applies between frames besides its steps: "x" (about a vertical
     # line, col -> -col mod W) and/or "y" (about a horizontal one, row -> -row mod H)
     reflections: Annotated[tuple[Literal["x", "y"], ...], Strict(False)] = ()
+    # quarter turns (counts k in {1, 2, 3}) the world applies between frames besides its
+    # steps and reflections, each counter-clockwise about pixel (0, 0); square shapes only
+    rotations: Annotated[tuple[Annotated[int, Field(ge=1, le=3)], ...], Strict(False)] = ()
+    # [lo, hi] fractions of the height where new scenes centre their bars' rows
+    rows: Fractions = (0.0, 1.0)
 
     @field_validator("reflections")
     @classmethod
@@ -337,6 +379,21 @@ class TorusWorld(World):
         if len(set(axes)) != len(axes):
             raise invalid(f"lists an axis twice (use weights for frequencies), got {list(axes)}")
         return axes
+
+    @field_validator("rotations")
+    @classmethod
+    def _quarter_turns(cls, times: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
+        if len(set(times)) != len(times):
+            raise invalid(
+                f"lists a quarter-turn count twice (use weights for frequencies), got {list(times)}"
+            )
+        shape = info.data.get("shape")  # absent in a partial table ([quick.world])
+        if times and shape and shape[0] != shape[1]:
+            raise invalid(
+                "needs a square shape (a quarter turn maps an H x W torus onto itself only "
+                f"when H = W), got shape {show(shape)}"
+            )
+        return times
 
     @field_validator("steps")
     @classmethod
@@ -387,11 +444,12 @@ class TorusWorld(World):
         self, rng: np.random.Generator, centres: tuple[float, float] | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Draw a new scene: bar centres (n, 2) (row, col in pixels), orientation indices
-        (n,) and amplitudes (n,)."""
+        (n,) and amplitudes (n,). ``centres`` overrides the range of the columns only."""
         lo, hi = self.centres if centres is None else _check_centres(centres)
         h, w = self.shape
         n = int(rng.integers(self.bars[0], self.bars[1] + 1))
-        cy = rng.uniform(0.0, h, size=n)
+        # rows (0, 1) draw rng.uniform(0.0, h) exactly, as before rows existed
+        cy = np.mod(rng.uniform(self.rows[0] * h, self.rows[1] * h, size=n), h)
         cx = np.mod(rng.uniform(lo, hi, size=n) * w, w)
         orient = rng.integers(self.orientations, size=n)
         amps = rng.uniform(self.contrast[0], self.contrast[1], size=n)
@@ -422,9 +480,10 @@ class TorusWorld(World):
 
     def generator_specs(self) -> list[dict[str, Any]]:
         """The world's transitions as ``pcsim.groups`` specs: its translations in the order
-        of ``steps``, then its ``reflections``."""
+        of ``steps``, then its ``reflections``, then its ``rotations``."""
         shifts = [{"kind": "shift", "by": [dy, dx]} for dy, dx in self.steps]
-        return shifts + [reflection(axis) for axis in self.reflections]
+        mirrors = [reflection(axis) for axis in self.reflections]
+        return shifts + mirrors + [rotation(k) for k in self.rotations]
 
     def generator_index(self, step: np.ndarray) -> np.ndarray:
         """Index into ``generator_specs()`` of each ``FrameSequence.step`` (-1: new scene)."""
@@ -432,8 +491,8 @@ class TorusWorld(World):
 
     # -- sequences --------------------------------------------------------------------
     def sequence(self, n_frames: int, rng: np.random.Generator) -> FrameSequence:
-        """A developmental sequence: translated (or mirrored) copies, with new scenes at
-        rate ``p_new_scene``.
+        """A developmental sequence: translated (or mirrored, or turned) copies, with new
+        scenes at rate ``p_new_scene``.
 
         Frame 0 is always a new scene. For k >= 1, with probability ``p_new_scene`` frame k
         is a new scene (``step[k] = 0``); otherwise a transition ``i`` is drawn
@@ -457,7 +516,8 @@ class TorusWorld(World):
         """Independent new scenes only (``step`` all 0), for testing.
 
         ``centres`` overrides the world's range of bar centres' x coordinate (fractions of
-        the width), e.g. to place stimuli where development never showed them.
+        the width), e.g. to place stimuli where development never showed them; the rows
+        keep the world's ``rows``.
         """
         return _independent(self, n_frames, rng, centres)
 
@@ -467,6 +527,23 @@ def reflection(axis: str) -> dict[str, Any]:
     horizontal one) as a ``pcsim.groups`` spec; on feature layers the channels follow as
     mirrored orientations (``channels = "mirror"``)."""
     return {"kind": "reflect", "axis": axis, "channels": "mirror"}
+
+
+#: The names of the quarter-turn transitions, by count.
+ROTATION_NAMES = {1: "rotate90", 2: "rotate180", 3: "rotate270"}
+
+
+def rotation(times: int) -> dict[str, Any]:
+    """``times`` quarter turns of a square sheet, counter-clockwise about pixel (0, 0), as a
+    ``pcsim.groups`` spec named ``ROTATION_NAMES[times]``; on feature layers the channels
+    follow as turned orientations (``channels = "rotate90"``: ``c -> c + C/2`` per quarter
+    turn, C even; the identity on a layer of one channel)."""
+    return {
+        "kind": "rotate90",
+        "times": times,
+        "channels": "rotate90",
+        "name": ROTATION_NAMES[times],
+    }
 
 
 @dataclass(frozen=True)
