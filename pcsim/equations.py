@@ -109,25 +109,36 @@ def layer_equations(
     return parts + HEALTH
 
 
-#: One connection W_l: the prediction (to post) and the error feedback (to pre) share w.
-SYNAPSE_SUMS = Equations(
-    """
-    mu_post = w * phi_r_pre : 1 (summed)
-    fb_pre = w * Pi_post * eps_post : 1 (summed)
-    """
-)
-
-#: Hebbian learning with decay; ``learn`` (0 or 1, set every frame) freezes learning.
-SYNAPSE_LEARNING = Equations(
-    """
-    dw/dt = learn * (eta * Pi_post * eps_post * phi_r_pre - eta_decay * w) : 1 (clock-driven)
+#: The prediction of the layer below (to post), its error feedback (to pre), both from w.
+PREDICTION = "w * phi_r_pre"
+FEEDBACK = "w * Pi_post * eps_post"
+#: dw/dt / learn: Hebbian learning with decay.
+HEBBIAN = "eta * Pi_post * eps_post * phi_r_pre - eta_decay * w"
+_PLASTICITY_PARAMETERS = """
     eta : hertz (shared, constant)
     eta_decay : hertz (shared, constant)
     learn : 1 (shared)
-    """
+"""
+
+#: One connection W_l: the prediction and the feedback are summed variables.
+SYNAPSE_SUMS = Equations(f"mu_post = {PREDICTION} : 1 (summed)\nfb_pre = {FEEDBACK} : 1 (summed)")
+
+#: Hebbian learning with decay; ``learn`` (0 or 1, set every frame) freezes learning.
+SYNAPSE_LEARNING = Equations(
+    f"dw/dt = learn * ({HEBBIAN}) : 1 (clock-driven)" + _PLASTICITY_PARAMETERS
 )
 
 SYNAPSE_FIXED = Equations("w : 1")
+
+#: The fused form of a learning connection (`pcsim.network`, serial compiled code only):
+#: the prediction stays a summed variable, while the feedback and the Euler step of the
+#: learning share one pass over the synapses (FUSED_FEEDBACK_AND_LEARNING, after
+#: FEEDBACK_RESET on the layer above), in the feedback's slot. The feedback reads w before
+#: the update and nothing between that slot and the weights' reads w, so a step computes
+#: what SYNAPSE_SUMS + SYNAPSE_LEARNING compute, with one pass over the synapses less.
+SYNAPSE_FUSED = Equations(f"mu_post = {PREDICTION} : 1 (summed)\nw : 1" + _PLASTICITY_PARAMETERS)
+FEEDBACK_RESET = "fb = 0"
+FUSED_FEEDBACK_AND_LEARNING = f"fb_pre += {FEEDBACK}\nw = w + dt * learn * ({HEBBIAN})"
 
 
 def synapse_equations(learning: bool) -> Equations:
@@ -135,35 +146,52 @@ def synapse_equations(learning: bool) -> Equations:
     return SYNAPSE_SUMS + (SYNAPSE_LEARNING if learning else SYNAPSE_FIXED)
 
 
-def weight_units(n_candidates: int) -> Equations:
+def weight_units(n_candidates: int, per_frame: bool = False) -> Equations:
     """Weights of W_l held in a `NeuronGroup` (one unit per synapse) when the symmetry
     prior also acts on the weights (``coupling`` > 0): Hebbian learning as in
     SYNAPSE_LEARNING, plus the weight-space structural surprise
     sum_k pi_k |W - P_k W rho_k^T|^2, whose descent pulls each synapse towards its partner
-    synapse under candidate k (``w_k``, gathered from a copy made before the step) with
-    weight pi_k (``p_k``, gathered from the candidate group), at the rate ``coupling``
-    times this frame's ``gain`` (annealing). The Synapses link their ``w`` to this
+    synapse under candidate k (``w_k``, gathered from a copy ``w_old``) with weight pi_k
+    (``p_k``, gathered from the candidate group), at the rate ``coupling`` times this
+    frame's ``gain`` (annealing). With ``per_frame`` the pull is not in dw/dt but taken
+    once per frame (`coupling_frame_step`). The Synapses link their ``w`` to this
     group's."""
-    pulls = " + ".join(f"p_{k}*(w_{k} - w)" for k in range(1, n_candidates + 1))
+    pulls = _coupling_pulls(n_candidates)
     partners = "\n".join(
-        f"w_{k} : 1 (linked)\np_{k} : 1 (linked)" for k in range(1, n_candidates + 1)
+        f"w_{k} : 1 (linked)\np_{k} : 1 (linked)\n"
+        f"partner_{k} : integer (constant)\ncandidate_{k} : integer (constant)"
+        for k in range(1, n_candidates + 1)
     )
+    pull = "" if per_frame else f" + coupling*gain*({pulls})"
     return Equations(
         f"""
-        dw/dt = learn * (eta*Pi_below*eps_below*phi_above - eta_decay*w
-                         + coupling*gain*({pulls})) : 1
-        w_old : 1                       # w before this step (the partners read it)
+        dw/dt = learn * (eta*Pi_below*eps_below*phi_above - eta_decay*w{pull}) : 1
+        w_old : 1                       # w before the coupling step (the partners read it)
         eps_below : 1 (linked)
         phi_above : 1 (linked)
+        below : integer (constant)      # unit of layer l - 1 (post-synaptic)
+        above : integer (constant)      # unit of layer l (pre-synaptic)
         {partners}
         Pi_below : 1 (shared, constant)
         eta : hertz (shared, constant)
         eta_decay : hertz (shared, constant)
         coupling : hertz (shared, constant)
+        frame_duration : second (shared, constant)
         learn : 1 (shared)
         gain : 1 (shared)
         """
     )
+
+
+def _coupling_pulls(n_candidates: int) -> str:
+    return " + ".join(f"p_{k}*(w_{k} - w)" for k in range(1, n_candidates + 1))
+
+
+def coupling_frame_step(n_candidates: int) -> str:
+    """The weight coupling as one explicit Euler step over a whole frame (a
+    `run_regularly` at frame starts, after ``w_old = w``; coupling_step "frame")."""
+    pulls = _coupling_pulls(n_candidates)
+    return f"w = w + frame_duration * learn * coupling * gain * ({pulls})"
 
 
 #: Synapses whose weight lives in a weight group: ``w`` gathered at ``weight_index``.

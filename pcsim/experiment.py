@@ -49,6 +49,7 @@ def development_from_config(cfg: Scenario) -> Development:
             pi_min=sym.pi_min,
             weight_coupling=sym.weight_coupling,
             weight_coupling_end=sym.weight_coupling_end,
+            coupling_step=sym.coupling_step,
             precision=sym.precision,
             tau_precision=sym.tau_precision,
         )

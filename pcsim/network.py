@@ -124,7 +124,7 @@ DEFAULT_SETUP = Setup()
 
 
 def build_network(
-    spec: CircuitSpec, protocol: Protocol, setup: Setup = DEFAULT_SETUP
+    spec: CircuitSpec, protocol: Protocol, setup: Setup = DEFAULT_SETUP, fused: bool = False
 ) -> CircuitNetwork:
     """Create groups, synapses, inputs and monitors of ``spec`` under ``protocol``.
 
@@ -134,7 +134,10 @@ def build_network(
     With ``setup.symmetry``, the candidate machinery of the symmetry prior is added; the
     gate then also switches the prior's pull and the development of pi. With its weight
     coupling, a third table (``coupling_gain``, shape (n_frames,), also set by the caller)
-    scales the coupling frame by frame.
+    scales the coupling frame by frame. ``fused``: a learning connection without weight
+    coupling computes its feedback and its weight update in one pass over the synapses
+    (`equations.SYNAPSE_FUSED`); only for serial compiled code (cpp_standalone without
+    OpenMP), where a synapse loop adding into a presynaptic variable runs in order.
     """
     symmetry = setup.symmetry
     fd = protocol.frame_duration
@@ -196,8 +199,11 @@ def build_network(
     synapses: list[Synapses] = []
     weights: list = []
     for index in range(1, n_layers):
+        fuse = fused and spec.learning and not couple
         if couple:
             model = equations.SYNAPSE_SUMS + equations.SYNAPSE_LINKED
+        elif fuse:
+            model = equations.SYNAPSE_FUSED
         else:
             model = equations.synapse_equations(spec.learning)
         syn = Synapses(
@@ -225,7 +231,18 @@ def build_network(
             update = equations.WEIGHT_GATE_UPDATE if couple else equations.LEARN_UPDATE
             _at_frame_starts(owner, update, fd, ORDER["load"], f"W{index}_gate")
         syn.summed_updaters["mu_post"].order = ORDER["predict"]
-        syn.summed_updaters["fb_pre"].order = ORDER["feedback"]
+        if fuse:
+            layers[index].run_regularly(
+                equations.FEEDBACK_RESET, when="groups", order=ORDER["error"], name=f"L{index}_fb"
+            )
+            syn.run_regularly(
+                equations.FUSED_FEEDBACK_AND_LEARNING,
+                when="groups",
+                order=ORDER["feedback"],
+                name=f"W{index}_feedback_learning",
+            )
+        else:
+            syn.summed_updaters["fb_pre"].order = ORDER["feedback"]
         synapses.append(syn)
         weights.append(owner)
 
@@ -261,9 +278,10 @@ def _weight_group(
     per-frame plasticity gate and coupling gain."""
     pre, post = spec.connections(l)
     k = symmetry.n_candidates
+    per_frame = symmetry.coupling_step == "frame"
     group = NeuronGroup(
         len(pre),
-        equations.weight_units(k),
+        equations.weight_units(k, per_frame),
         method="euler",
         dt=protocol.dt,
         order=ORDER["weights"],
@@ -272,16 +290,26 @@ def _weight_group(
     )
     group.Pi_below = spec.layers[l - 1].precision
     group.coupling = symmetry.weight_coupling
-    group.eps_below = brian2.linked_var(layers[l - 1], "eps", index=post)
-    group.phi_above = brian2.linked_var(layers[l], "phi_r", index=pre)
+    group.frame_duration = protocol.frame_duration
+    # indices as Brian2 integer (int32) variables, half the bytes of an index array
+    group.below = post
+    group.above = pre
+    group.eps_below = brian2.linked_var(layers[l - 1], "eps", index="below")
+    group.phi_above = brian2.linked_var(layers[l], "phi_r", index="above")
     for c, partner in enumerate(symmetry.partners(spec, l), start=1):
-        setattr(group, f"w_{c}", brian2.linked_var(group, "w_old", index=partner))
-        setattr(
-            group,
-            f"p_{c}",
-            brian2.linked_var(candidates, "prior", index=np.full(len(pre), c)),
+        setattr(group, f"partner_{c}", partner)
+        setattr(group, f"candidate_{c}", c)
+        setattr(group, f"w_{c}", brian2.linked_var(group, "w_old", index=f"partner_{c}"))
+        setattr(group, f"p_{c}", brian2.linked_var(candidates, "prior", index=f"candidate_{c}"))
+    if per_frame:
+        fd = protocol.frame_duration
+        copy, step = equations.WEIGHT_COPY, equations.coupling_frame_step(k)
+        _at_frame_starts(group, copy, fd, ORDER["couple_copy"], f"W{l}_copy")
+        _at_frame_starts(group, step, fd, ORDER["couple"], f"W{l}_couple")
+    else:
+        group.run_regularly(
+            equations.WEIGHT_COPY, when="groups", order=ORDER["phi"], name=f"W{l}_copy"
         )
-    group.run_regularly(equations.WEIGHT_COPY, when="groups", order=ORDER["phi"], name=f"W{l}_copy")
     return group
 
 

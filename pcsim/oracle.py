@@ -133,6 +133,18 @@ class _Twin:
             if self.t_bad[l] is None and not ok:
                 self.t_bad[l] = self.t
 
+    def couple_copy(self) -> None:
+        """The network copies w to w_old for the frame step; here W is read directly."""
+
+    def couple(self) -> None:
+        """coupling_step "frame": one Euler step of the coupling over the whole frame."""
+        if not (self.spec.learning and self.cand and self.cand.per_frame):
+            return
+        duration = float(self.protocol.frame_duration / second)
+        for l in range(1, self.spec.n_layers):
+            pull = self.cand.weight_pull(l, self.w[l])
+            self.w[l] = self.w[l] + duration * self.gate * pull * self.masks[l]
+
     # --- slot "groups" --------------------------------------------------------------------
 
     def phi(self) -> None:
@@ -174,7 +186,7 @@ class _Twin:
         for l in range(1, self.spec.n_layers):
             hebb = self.eta * self.precision[l - 1] * np.outer(self.eps[l - 1], self.phi_r[l])
             change = hebb - self.decay * self.w[l]
-            if self.cand and self.cand.couples:
+            if self.cand and self.cand.couples and not self.cand.per_frame:
                 change = change + self.cand.weight_pull(l, self.w[l])
             self.w[l] = self.w[l] + self.dt * self.gate * change * self.masks[l]
 
@@ -235,6 +247,7 @@ class _Candidates:
         self.coupling = float(coupling * second)
         self.gain = 1.0  # the coupling's factor in the current frame (Inputs.coupling_gain)
         self.couples = symmetry.couples_weights
+        self.per_frame = self.couples and symmetry.coupling_step == "frame"
         k = symmetry.n_candidates
         self.gathers = [symmetry.gather(l).reshape(k, -1) for l in range(n_layers)]
         self.prior = np.full(k + 1, symmetry.prior0, dtype=dtype)

@@ -28,6 +28,14 @@ SCHEDULE: tuple[Operation, ...] = (
     Operation("memory", "start", -5, True, "m_l = r_l (symmetry prior)"),
     Operation("load", "start", 0, True, "layer 0 loads the frame; the gates load the plasticity"),
     Operation("check", "start", 1, True, "divergence check of every layer"),
+    Operation("couple_copy", "start", 2, True, "w_old = w (coupling_step 'frame')"),
+    Operation(
+        "couple",
+        "start",
+        3,
+        True,
+        "one Euler step of the weight coupling over the frame (coupling_step 'frame')",
+    ),
     Operation("phi", "groups", -9, False, "phi(r_l), phi'(r_l) stored per unit; w_old = w"),
     Operation(
         "consistency",
@@ -37,8 +45,16 @@ SCHEDULE: tuple[Operation, ...] = (
         "s_{l,k} = r_l - rho_l(t_k) m_l; e = s^2, over u_i + u_rho(i) if precision is learned",
     ),
     Operation("predict", "groups", -7, False, "mu_{l-1} = W_l phi(r_l); E_{l,k} = mean_i e"),
-    Operation("error", "groups", -6, False, "eps_l = r_l - mu_l; Z = sum_k weight_k"),
-    Operation("feedback", "groups", -5, False, "fb_l = W_l^T Pi_{l-1} eps_{l-1}; q_k = weight_k/Z"),
+    Operation(
+        "error", "groups", -6, False, "eps_l = r_l - mu_l; Z = sum_k weight_k; fb_l = 0 (fused)"
+    ),
+    Operation(
+        "feedback",
+        "groups",
+        -5,
+        False,
+        "fb_l = W_l^T Pi_{l-1} eps_{l-1} (fused: with the weights' step); q_k = weight_k/Z",
+    ),
     Operation("copy_q", "groups", -4, False, "q_k copied to the consistency units"),
     Operation("pull", "groups", -3, False, "sym_l = sum_k q_k s_{l,k}"),
     Operation("weights", "groups", 0, False, "Euler step of the weights"),

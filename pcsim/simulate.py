@@ -110,7 +110,8 @@ class Simulator:
         # Brian2 names code objects after the living ones: objects of earlier runs, left in
         # reference cycles once the device let go of them, would change the generated code
         gc.collect()
-        return build_network(self.spec, self.protocol, self.setup)
+        serial = self.options.name == "cpp_standalone" and self.options.threads == 0
+        return build_network(self.spec, self.protocol, self.setup, fused=serial)
 
     def _check(self, inputs: Inputs) -> None:
         shape = (self.protocol.n_frames, self.spec.sizes[0])

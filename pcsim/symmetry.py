@@ -20,6 +20,11 @@ EVIDENCE_DEFAULTS: dict[str, tuple[float, float]] = {
     "fixed": (0.01, 1000.0),
 }
 
+#: How the weight coupling is integrated (docs/model.md#211-the-weight-coupling): "dt", in
+#: every time step with the rest of the weight dynamics; "frame", one Euler step over a
+#: whole frame at its start.
+COUPLING_STEPS = ("dt", "frame")
+
 
 @dataclass(frozen=True)
 class SymmetrySpec:
@@ -36,6 +41,8 @@ class SymmetrySpec:
     ``weight_coupling_end`` (rate or None): anneal the coupling linearly over the
     development frames, from ``weight_coupling`` at the first to this at the last
     (None: constant).
+    ``coupling_step``: "dt" (the coupling integrated in every time step) or "frame" (one
+    Euler step of it per frame, at the frame's start; see `COUPLING_STEPS`).
     ``precision``: "learned" (every error unit learns its variance with time constant
     ``tau_precision`` and the energies are measured in units of it, so ``theta`` and
     ``beta`` are dimensionless) or "fixed" (raw mean squared errors).
@@ -52,6 +59,7 @@ class SymmetrySpec:
     initial_prior: float | None = None
     weight_coupling: brian2.Quantity = field(default_factory=lambda: 0 * brian2.Hz)
     weight_coupling_end: brian2.Quantity | None = None
+    coupling_step: str = "dt"
     precision: str = "learned"
     tau_precision: brian2.Quantity = field(default_factory=lambda: 1 * brian2.second)
 
@@ -78,6 +86,8 @@ class SymmetrySpec:
                 raise ValueError(
                     "weight_coupling_end anneals the coupling: needs weight_coupling > 0"
                 )
+        if self.coupling_step not in COUPLING_STEPS:
+            raise ValueError(f"coupling_step must be one of {COUPLING_STEPS}")
         if self.precision not in EVIDENCE_DEFAULTS:
             raise ValueError(f"precision must be one of {tuple(EVIDENCE_DEFAULTS)}")
         if self.learns_precision:
@@ -181,6 +191,7 @@ def symmetry_prior(
     pi_min: float = 0.05,
     weight_coupling: brian2.Quantity = 0 * brian2.Hz,
     weight_coupling_end: brian2.Quantity | None = None,
+    coupling_step: str = "dt",
     precision: str = "learned",
     tau_precision: brian2.Quantity = 1 * brian2.second,
 ) -> SymmetrySpec:
@@ -205,6 +216,7 @@ def symmetry_prior(
         pi_min,
         weight_coupling=weight_coupling,
         weight_coupling_end=weight_coupling_end,
+        coupling_step=coupling_step,
         precision=precision,
         tau_precision=tau_precision,
     )

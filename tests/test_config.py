@@ -620,14 +620,16 @@ def test_torus_world_and_symmetry_load_with_defaults(tmp_path):
         "noise_sd": 0.05,
         "steps": ((0, 1), (1, 0), (0, -1), (-1, 0)),
         "reflections": (),
+        "rotations": (),
         "weights": None,
         "p_new_scene": 0.2,
         "centres": (0.0, 1.0),
+        "rows": (0.0, 1.0),
     }
     sym = cfg.symmetry
     assert sym.lam == 1.0 and sym.precision == "learned" and sym.tau_precision == 1 * second
     assert sym.theta == 1.5 and sym.beta == 10.0  # the defaults of learned precision
-    assert sym.weight_coupling == 0 * Hz
+    assert sym.weight_coupling == 0 * Hz and sym.coupling_step == "dt"
     assert sym.tau_dev == 2 * second and sym.pi_min == 0.05
     assert sym.checkpoints == 5 and sym.probe_stimuli == 8
     assert sym.evidence_weights == [1.0, 0.0, 0.0]  # filled in from the circuit
@@ -883,6 +885,25 @@ def test_weight_coupling_end_anneals_a_coupling(tmp_path):
     assert_error(msg, f"--set {end}=1 Hz", end, "weight_coupling is 0 Hz (off)")
     msg = error_of(write_torus(tmp_path, sc), overrides=[f"{end}=-1 Hz"])
     assert_error(msg, f"--set {end}=-1 Hz", end, ">= 0")
+
+
+def test_frame_step_coupling_must_not_overshoot(tmp_path):
+    """coupling_step = "frame" takes one Euler step of weight_coupling x frame_duration
+    (20 ms here): 3 Hz is a step of 0.06, 60 Hz of 1.2 (> 1, refused, as is an annealed
+    coupling that reaches it)."""
+    step = "symmetry.coupling_step"
+    sc = changed(TORUS_SCENARIO, "symmetry.weight_coupling", "3 Hz")
+    cfg = load_scenario(write_torus(tmp_path, sc), overrides=[f"{step}=frame"])
+    assert cfg.symmetry.coupling_step == "frame"
+    assert load_scenario(write_torus(tmp_path, sc)).symmetry.coupling_step == "dt"
+    strong = changed(sc, "symmetry.weight_coupling", "60 Hz")
+    msg = error_of(write_torus(tmp_path, strong), overrides=[f"{step}=frame"])
+    assert_error(msg, f"--set {step}=frame", step, "= 1.2, exceeds 1")
+    over = [f"{step}=frame", "symmetry.weight_coupling_end=60 Hz"]
+    msg = error_of(write_torus(tmp_path, sc), overrides=over)
+    assert_error(msg, f"--set {step}=frame", step, "= 1.2, exceeds 1")
+    msg = error_of(write_torus(tmp_path, sc), overrides=[f"{step}=frames"])
+    assert_error(msg, f"--set {step}=frames", step, "one of 'dt', 'frame', got 'frames'")
 
 
 def test_candidate_kind_must_suit_the_sensory_layout(tmp_path):

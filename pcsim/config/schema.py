@@ -37,7 +37,7 @@ from pcsim.layouts import KINDS as LAYOUT_KINDS
 from pcsim.layouts import Layout
 from pcsim.network import parse_monitor_name
 from pcsim.quantities import Dimensioned
-from pcsim.symmetry import EVIDENCE_DEFAULTS
+from pcsim.symmetry import COUPLING_STEPS, EVIDENCE_DEFAULTS
 from pcsim.validation import Count, Table, invalid, problems
 from pcsim.worlds import Fraction, Fractions, RingWorld, TorusWorld
 
@@ -273,6 +273,9 @@ class Symmetry(Table):
     # anneal the coupling linearly over development, from weight_coupling at the first
     # development frame to this at the last (None: constant)
     weight_coupling_end: Rate | None = None
+    # integrate the coupling in every time step ("dt") or as one Euler step per frame
+    # ("frame": cheaper at scale; needs weight_coupling x frame_duration <= 1)
+    coupling_step: Literal[*COUPLING_STEPS] = "dt"
     evidence_weights: list[NonNegativeFloat] | None = None  # w_l per layer (default 1, 0, 0, ...)
     checkpoints: NonNegativeInt = 5  # equivariance probes during development
     probe_stimuli: Count = 8  # base stimuli per equivariance probe
@@ -533,6 +536,16 @@ class Scenario(ScenarioFile):
                 "anneals the weight coupling, but symmetry.weight_coupling is 0 Hz (off)",
                 at="symmetry.weight_coupling_end",
             )
+        if sym.coupling_step == "frame":
+            fastest = max(float(sym.weight_coupling), float(sym.weight_coupling_end or 0))
+            step = fastest * float(self.world.frame_duration)
+            if step > 1:
+                raise invalid(
+                    "is 'frame', but one frame's coupling step, weight_coupling x "
+                    f"frame_duration = {step:g}, exceeds 1 (the Euler step would overshoot "
+                    "the partners): use a weaker coupling, shorter frames or 'dt'",
+                    at="symmetry.coupling_step",
+                )
         if sym.precision == "fixed" and "tau_precision" in sym.model_fields_set:
             raise invalid(
                 "is only used with precision = 'learned' (this prior's is 'fixed')",
