@@ -115,9 +115,9 @@ def probe_metrics(dev: Described, plan: Plan, result: Result) -> dict:
             for l in sorted(invariant)
             if l > 0
         }
-    w1 = dev.spec.dense(1, result.weights[0])
+    pre, post = dev.spec.connections(1)
     sharing = [
-        metrics.weight_sharing_index(w1, acts[0], acts[1])
+        metrics.weight_sharing_index(result.weights[0], pre, post, acts[0], acts[1])
         for acts in actions[:own]
         if acts[1] is not None
     ]

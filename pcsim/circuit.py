@@ -115,11 +115,15 @@ class CircuitSpec:
         mask[post, pre] = True
         return mask
 
-    def dense(self, l: int, weights: np.ndarray) -> np.ndarray:
-        """Per-synapse ``weights`` of W_l as a dense (N_{l-1}, N_l) array (zero elsewhere)."""
+    def dense(self, l: int, weights: np.ndarray, columns: int | None = None) -> np.ndarray:
+        """Per-synapse ``weights`` of W_l as a dense (N_{l-1}, N_l) array (zero elsewhere);
+        with ``columns``, only the first ``columns`` units of layer l (N_{l-1}, columns),
+        which stays small on large sheets."""
         pre, post = self.connections(l)
-        out = np.zeros((self.sizes[l - 1], self.sizes[l]), dtype=np.asarray(weights).dtype)
-        out[post, pre] = weights
+        n = self.sizes[l] if columns is None else min(columns, self.sizes[l])
+        out = np.zeros((self.sizes[l - 1], n), dtype=np.asarray(weights).dtype)
+        kept = pre < n
+        out[post[kept], pre[kept]] = np.asarray(weights)[kept]
         return out
 
     def synapse_count(self) -> int:

@@ -47,21 +47,42 @@ def equivariance_error(r_base: np.ndarray, r_moved: np.ndarray, rho: np.ndarray)
     return float(np.mean(np.linalg.norm(r_moved - expected, axis=1) / norm))
 
 
-def weight_sharing_index(weights: np.ndarray, p_images: np.ndarray, rho: np.ndarray) -> float:
+def weight_sharing_index(
+    weights: np.ndarray, pre: np.ndarray, post: np.ndarray, p_images: np.ndarray, rho: np.ndarray
+) -> float:
     """Mean correlation between the receptive field of unit rho(g)(u) and the receptive
     field of unit u moved by g: 1 when W is equivariant (W[:, rho(u)] = P(g) W[:, u]).
 
-    ``weights``: (N_0, N_1) = W_1; ``p_images``: images of g on the sensory layer;
-    ``rho``: images of g on layer 1.
+    W_1 as synapses: ``weights``, ``pre`` (unit of layer 1) and ``post`` (unit of layer 0),
+    each (S,); ``p_images``: images of g on the sensory layer (N_0,); ``rho``: images of g
+    on layer 1 (N_1,). The correlation of two columns is over all N_0 entries, zeros
+    outside the receptive fields included, computed from the synapses alone (no dense
+    N_0 x N_1 matrix): sums of the entries, of their squares and of the products where
+    both columns have a synapse.
     """
-    moved = np.empty_like(weights)
-    moved[p_images, :] = weights  # P(g) applied to every column
-    target = weights[:, rho]
-    a = moved - moved.mean(axis=0)
-    b = target - target.mean(axis=0)
-    denom = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    n_below, n_above = len(p_images), len(rho)
+    weights = np.asarray(weights, dtype=float)
+    rho_inv = np.argsort(rho)
+    # column u of P(g) W has w_s at row p_images[post_s] for every synapse s of unit u;
+    # column u of the target W[:, rho] has w_t at row post_t, u = rho^-1(pre_t)
+    moved_key = p_images[post].astype(np.int64) * n_above + pre
+    target_col = rho_inv[pre]
+    target_key = post.astype(np.int64) * n_above + target_col
+    order = np.argsort(target_key)
+    at = np.searchsorted(target_key, moved_key, sorter=order).clip(max=len(order) - 1)
+    match = order[at]
+    hit = target_key[match] == moved_key
+
+    def per_column(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return np.bincount(column, weights=values, minlength=n_above)
+
+    sx, sxx = per_column(pre, weights), per_column(pre, weights**2)
+    sy, syy = per_column(target_col, weights), per_column(target_col, weights**2)
+    sxy = per_column(pre[hit], weights[hit] * weights[match[hit]])
+    covariance = sxy - sx * sy / n_below
+    denom = np.sqrt(np.maximum(sxx - sx**2 / n_below, 0) * np.maximum(syy - sy**2 / n_below, 0))
     valid = denom > 0
-    return float(np.mean(np.sum(a * b, axis=0)[valid] / denom[valid])) if valid.any() else 0.0
+    return float(np.mean(covariance[valid] / denom[valid])) if valid.any() else 0.0
 
 
 def free_energy_pc(

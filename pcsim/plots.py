@@ -44,7 +44,7 @@ def receptive_fields(outcome: Outcome, n_units: int = 8):
         len(conditions), n, figsize=(1.5 * n, 1.6 * len(conditions)), squeeze=False
     )
     for row, condition in enumerate(conditions):
-        w = spec.dense(1, outcome.results[condition].weights[0])
+        w = spec.dense(1, outcome.results[condition].weights[0], columns=n)
         limit = np.abs(w[:, :n]).max() or 1.0
         for unit in range(n):
             ax = axes[row, unit]

@@ -8,6 +8,7 @@ looks complete). ``run.json`` carries ``status``: "running", then "complete" or 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import tempfile
@@ -132,4 +133,19 @@ def _jsonable(value):
         return value.item()
     if isinstance(value, float) and not np.isfinite(value):
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= HUGE:
+        return _scientific(value)
     return value
+
+
+#: Integers from here on (a group order such as 4096!) are written as text in scientific
+#: notation: JSON readers (Python's included) refuse integers of thousands of digits.
+HUGE = 10**300
+
+
+def _scientific(value: int) -> str:
+    """``value`` as "<mantissa>e<exponent>" text, 6 significant digits."""
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = abs(value) / 10 ** (exponent - 5) / 1e5  # int / int: correctly rounded
+    sign = "-" if value < 0 else ""
+    return f"{sign}{mantissa:.5f}e{exponent}"

@@ -115,6 +115,18 @@ def test_run_json_survives_a_failed_rewrite(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
 
 
+def test_a_group_order_of_thousands_of_digits_is_written_as_text(tmp_path):
+    """4096! (the symmetric group of a 64 x 64 sheet, 13,020 digits) goes into JSON as
+    scientific-notation text; orders below 10^300 stay exact integers."""
+    import math
+
+    path = tmp_path / "metrics.json"
+    results.write_json(path, {"big": math.factorial(4096), "exact": math.factorial(144)})
+    loaded = json.loads(path.read_text())
+    assert loaded["big"] == "3.64274e13019"
+    assert loaded["exact"] == math.factorial(144)
+
+
 def test_same_seed_gives_identical_metrics_and_new_seed_differs(tmp_path):
     paths = [tmp_path / name for name in ("a", "b", "c")]
     seeds = ["1", "1", "2"]

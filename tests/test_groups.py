@@ -430,3 +430,19 @@ def test_a_sheet_with_a_random_candidate_is_known_symmetric_whatever_the_random_
         group = PermGroup(gens, "g", degree=144)
         assert group._alt_sym == "sym", state
         assert group.order() == math.factorial(144)
+
+
+def test_an_order_is_computed_once_per_set_of_generators(monkeypatch):
+    """A second group with the same generators (in another order) reuses the order; a
+    different set computes its own."""
+    from pcsim import groups
+
+    calls = []
+    original = groups.PermGroup._order
+    monkeypatch.setattr(groups.PermGroup, "_order", lambda g: calls.append(1) or original(g))
+    monkeypatch.setattr(groups, "_ORDERS", {})
+    a, b = Perm(np.roll(np.arange(7), 1)), Perm(np.arange(7)[::-1].copy())
+    assert groups.PermGroup([a, b]).order() == 14  # D_7
+    assert groups.PermGroup([b, a]).order() == 14
+    assert groups.PermGroup([a]).order() == 7
+    assert len(calls) == 2

@@ -55,15 +55,42 @@ def test_equivariance_error_is_zero_for_an_equivariant_map_and_known_for_a_pertu
     assert metrics.equivariance_error(base, moved, np.arange(n)) > 0.5
 
 
+def dense_weight_sharing_index(weights: np.ndarray, p_images, rho) -> float:
+    """The definition on a dense W_1 (N_0, N_1): the correlation of whole columns."""
+    moved = np.empty_like(weights)
+    moved[p_images, :] = weights  # P(g) applied to every column
+    a = moved - moved.mean(axis=0)
+    b = weights[:, rho] - weights[:, rho].mean(axis=0)
+    denom = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    valid = denom > 0
+    return float(np.mean(np.sum(a * b, axis=0)[valid] / denom[valid]))
+
+
+def sharing(weights: np.ndarray, p_images, rho) -> float:
+    """`metrics.weight_sharing_index` of the nonzero entries of a dense W_1."""
+    post, pre = np.nonzero(weights)
+    return metrics.weight_sharing_index(weights[post, pre], pre, post, p_images, rho)
+
+
 def test_weight_sharing_index_is_one_for_tied_weights_and_minus_one_for_anti_tied():
     n = 8
     profile = RNG.standard_normal(n)
     tied = np.stack([np.roll(profile, u) for u in range(n)], axis=1)  # W[:, u+1] = P W[:, u]
     shift = (np.arange(n) - 1) % n  # unit i goes to i - 1
-    assert metrics.weight_sharing_index(tied, shift, shift) == pytest.approx(1.0, abs=1e-12)
+    assert sharing(tied, shift, shift) == pytest.approx(1.0, abs=1e-12)
     # columns that alternate in sign: the moved column of u is minus the column of u + 1
     anti = tied * (-1.0) ** np.arange(n)[None, :]
-    assert metrics.weight_sharing_index(anti, shift, shift) == pytest.approx(-1.0, abs=1e-12)
+    assert sharing(anti, shift, shift) == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_weight_sharing_index_from_synapses_equals_the_dense_definition():
+    """Sparse random W_1 (12 x 20, a third of the entries), random permutations: the
+    synapse-wise sums give the dense columns' correlation to rounding."""
+    for _ in range(5):
+        weights = RNG.standard_normal((12, 20)) * (RNG.random((12, 20)) < 0.35)
+        p_images, rho = RNG.permutation(12), RNG.permutation(20)
+        want = dense_weight_sharing_index(weights, p_images, rho)
+        assert sharing(weights, p_images, rho) == pytest.approx(want, abs=1e-12)
 
 
 def test_free_energy_pc_of_hand_made_arrays():
