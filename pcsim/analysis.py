@@ -147,7 +147,12 @@ def energy_series(dev: Described, plan: Plan, result: Result) -> dict[str, np.nd
     trace = result.frame_traces
     eps = [trace[f"L{l}.eps"][plan.develop] for l in range(n - 1)]
     r = [trace[f"L{l}.r"][plan.develop] for l in range(1, n)]
-    precisions = [layer.precision for layer in dev.spec.layers]
+    precisions: list = [layer.precision for layer in dev.spec.layers]
+    if dev.symmetry and dev.symmetry.weighs_inference:  # the precisions inference used
+        precisions = [
+            metrics.inference_precision(trace[f"L{l}.u"][plan.develop], precisions[l])
+            for l in range(n - 1)
+        ]
     f_pc = metrics.free_energy_pc(eps, r, precisions, dev.spec.alpha)
     series = {"F_pc": f_pc}
     if dev.symmetry:

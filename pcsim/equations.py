@@ -26,9 +26,10 @@ ERROR_UNITS = Equations(
     """
     mu : 1                          # prediction of r by the layer above (summed variable)
     eps : 1                         # prediction error r - mu, set every step
-    Pi : 1 (shared, constant)       # precision of this layer's errors
     """
 )
+#: ... with the configured precision of the layer's errors, one constant.
+FIXED_PRECISION = Equations("Pi : 1 (shared, constant)")
 
 #: Bookkeeping every layer carries: the first time its state left the divergence bound.
 HEALTH = Equations(
@@ -90,17 +91,39 @@ ERROR_VARIANCE = Equations(
 #: The gate of a layer that has no symmetry pull but learns its error variance (layer 0).
 GATE = Equations("gate : 1 (shared)")
 
+#: Learned precision in inference (docs/model.md#214-learned-precision-in-inference): the
+#: layer's precision Pi_l shared among its units by their learned variances,
+#: Pi_i = Pi_l N (1/u_i) / sum_j (1/u_j), so that its mean over the layer stays Pi_l.
+LEARNED_PRECISION = Equations(
+    """
+    Pi : 1                          # precision of this unit's error, set every step
+    Pi_layer : 1 (shared, constant) # the layer's configured precision, the mean of Pi
+    inv_u_sum : 1 (linked)          # sum_j 1/u_j over the layer (its precision total)
+    """
+)
+PRECISION_UPDATE = "Pi = Pi_layer * N / (u * inv_u_sum)"  # with the error update
+#: One unit per layer holding sum_j 1/u_j, summed from the layer's units.
+PRECISION_TOTAL = Equations("inv_u_sum : 1")
+PRECISION_SUM = "inv_u_sum_post = 1.0 / u_pre : 1 (summed)"
+
 
 def layer_equations(
-    index: int, n_layers: int, symmetric: bool = False, learned_precision: bool = False
+    index: int,
+    n_layers: int,
+    symmetric: bool = False,
+    learned_precision: bool = False,
+    weighs_inference: bool = False,
 ) -> Equations:
     """Equations of layer ``index`` in a circuit of ``n_layers`` layers (sensory included).
-    ``learned_precision`` (with ``symmetric``): error units learn their variance ``u``."""
+    ``learned_precision`` (with ``symmetric``): error units learn their variance ``u``;
+    ``weighs_inference`` (with both): their precision ``Pi`` follows from it."""
     has_errors = index < n_layers - 1
     parts = SENSORY_UNITS if index == 0 else value_units(has_errors, symmetric)
     if has_errors:
-        parts = parts + ERROR_UNITS
-        if symmetric and learned_precision:
+        learned = symmetric and learned_precision
+        weighed = learned and weighs_inference
+        parts = parts + ERROR_UNITS + (LEARNED_PRECISION if weighed else FIXED_PRECISION)
+        if learned:
             parts = parts + ERROR_VARIANCE
             if index == 0:
                 parts = parts + GATE
@@ -146,7 +169,9 @@ def synapse_equations(learning: bool) -> Equations:
     return SYNAPSE_SUMS + (SYNAPSE_LEARNING if learning else SYNAPSE_FIXED)
 
 
-def weight_units(n_candidates: int, per_frame: bool = False) -> Equations:
+def weight_units(
+    n_candidates: int, per_frame: bool = False, learned_precision: bool = False
+) -> Equations:
     """Weights of W_l held in a `NeuronGroup` (one unit per synapse) when the symmetry
     prior also acts on the weights (``coupling`` > 0): Hebbian learning as in
     SYNAPSE_LEARNING, plus the weight-space structural surprise
@@ -155,7 +180,8 @@ def weight_units(n_candidates: int, per_frame: bool = False) -> Equations:
     (``p_k``, gathered from the candidate group), at the rate ``coupling`` times this
     frame's ``gain`` (annealing). With ``per_frame`` the pull is not in dw/dt but taken
     once per frame (`coupling_frame_step`). The Synapses link their ``w`` to this
-    group's."""
+    group's. ``learned_precision``: the precision of the error below is the unit's own
+    (linked), not the layer's constant."""
     pulls = _coupling_pulls(n_candidates)
     partners = "\n".join(
         f"w_{k} : 1 (linked)\np_{k} : 1 (linked)\n"
@@ -163,6 +189,7 @@ def weight_units(n_candidates: int, per_frame: bool = False) -> Equations:
         for k in range(1, n_candidates + 1)
     )
     pull = "" if per_frame else f" + coupling*gain*({pulls})"
+    precision = "(linked)" if learned_precision else "(shared, constant)"
     return Equations(
         f"""
         dw/dt = learn * (eta*Pi_below*eps_below*phi_above - eta_decay*w{pull}) : 1
@@ -172,7 +199,7 @@ def weight_units(n_candidates: int, per_frame: bool = False) -> Equations:
         below : integer (constant)      # unit of layer l - 1 (post-synaptic)
         above : integer (constant)      # unit of layer l (pre-synaptic)
         {partners}
-        Pi_below : 1 (shared, constant)
+        Pi_below : 1 {precision}
         eta : hertz (shared, constant)
         eta_decay : hertz (shared, constant)
         coupling : hertz (shared, constant)

@@ -52,6 +52,7 @@ def development_from_config(cfg: Scenario) -> Development:
             coupling_step=sym.coupling_step,
             precision=sym.precision,
             tau_precision=sym.tau_precision,
+            inference_precision=sym.inference_precision,
         )
     world = cfg.world
     if cfg.training.phases:
@@ -198,7 +199,9 @@ def load_outcome(run_dir: Path) -> Outcome:
     if not info_path.is_file():
         raise PcsimError(f"{run_dir}: not a pcsim run directory (no run.json)")
     status = lifecycle.read_status(run_dir)
-    if status != "complete" or json.loads(info_path.read_text()).get("build_only"):
+    if json.loads(info_path.read_text()).get("build_only"):
+        raise PcsimError(f"{run_dir}: a build without a run (--build-only): it holds no results")
+    if status != "complete":
         raise PcsimError(
             f"{run_dir}: the run did not complete (run.json says status '{status}'); "
             "only complete runs can be analysed"

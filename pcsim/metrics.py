@@ -85,14 +85,23 @@ def weight_sharing_index(
     return float(np.mean(covariance[valid] / denom[valid])) if valid.any() else 0.0
 
 
-def free_energy_pc(
-    eps: list[np.ndarray], r: list[np.ndarray], precisions: list[float], alpha: float
-) -> np.ndarray:
-    """F_pc per frame: sum_l Pi_l/2 |eps_l|^2 + alpha/2 sum_{l>=1} |r_l|^2.
+def inference_precision(u: np.ndarray, configured: float) -> np.ndarray:
+    """Pi_{l,i} = Pi_l N (1/u_i) / sum_j (1/u_j): the layer's configured precision
+    ``configured`` shared among its N units by their learned variances ``u`` (shape
+    (..., N)), so that its mean over the units stays ``configured``
+    (docs/model.md#214-learned-precision-in-inference)."""
+    return configured * u.shape[-1] / (u * np.sum(1.0 / u, axis=-1, keepdims=True))
 
-    ``eps[l]``: (n_frames, N_l) for l = 0..L-1; ``r``: value layers 1..L, same shape rule.
+
+def free_energy_pc(
+    eps: list[np.ndarray], r: list[np.ndarray], precisions: list, alpha: float
+) -> np.ndarray:
+    """F_pc per frame: sum_l sum_i Pi_{l,i}/2 eps_{l,i}^2 + alpha/2 sum_{l>=1} |r_l|^2.
+
+    ``eps[l]``: (n_frames, N_l) for l = 0..L-1; ``r``: value layers 1..L, same shape rule;
+    ``precisions[l]``: Pi_l (a number) or per frame and unit (n_frames, N_l).
     """
-    total = sum(p / 2 * np.sum(e**2, axis=1) for p, e in zip(precisions, eps, strict=False))
+    total = sum(np.sum(p / 2 * e**2, axis=1) for p, e in zip(precisions, eps, strict=False))
     return total + alpha / 2 * sum(np.sum(v**2, axis=1) for v in r)
 
 

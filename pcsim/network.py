@@ -144,13 +144,15 @@ def build_network(
     n_layers = spec.n_layers
     symmetric = symmetry is not None
     learned = symmetric and symmetry.learns_precision
+    weighed = learned and symmetry.weighs_inference
     stimulus = TimedArray(np.zeros((protocol.n_frames, spec.sizes[0])), dt=fd, name="stimulus")
     plasticity = TimedArray(np.zeros(protocol.n_frames), dt=fd, name="plasticity")
     layers: list[NeuronGroup] = []
+    extra: list = []
     for index, layer in enumerate(spec.layers):
         group = NeuronGroup(
             layer.size,
-            equations.layer_equations(index, n_layers, symmetric, learned),
+            equations.layer_equations(index, n_layers, symmetric, learned, weighed),
             method="euler",
             dt=protocol.dt,
             order=ORDER["values"],
@@ -171,9 +173,12 @@ def build_network(
             )
         if has_errors:
             group.Pi = layer.precision
-            group.run_regularly(
-                equations.ERROR_UPDATE, when="groups", order=ORDER["error"], name=f"L{index}_error"
-            )
+            update = equations.ERROR_UPDATE
+            if weighed:
+                group.Pi_layer = layer.precision
+                update = f"{update}\n{equations.PRECISION_UPDATE}"
+                extra += _precision_total(group, protocol.dt)
+            group.run_regularly(update, when="groups", order=ORDER["error"], name=f"L{index}_error")
         if index == 0:
             _at_frame_starts(group, "r = stimulus(t, i)", fd, ORDER["load"], "L0_load_frame")
         if symmetric:
@@ -185,15 +190,16 @@ def build_network(
             if index > 0 or learned:
                 _at_frame_starts(group, equations.GATE_UPDATE, fd, ORDER["load"], f"L{index}_gate")
         if learned and has_errors:
-            group.u = "1.0 / Pi"  # the configured precision is the initial belief
+            group.u = 1.0 / layer.precision  # the configured precision is the initial belief
             group.tau_prec = symmetry.tau_precision
         check = equations.HEALTH_CHECK_ERRORS if has_errors else equations.HEALTH_CHECK_VALUES
         _at_frame_starts(group, check, fd, ORDER["check"], f"L{index}_health")
         layers.append(group)
 
-    extra, candidates = [], None
+    candidates = None
     if symmetric:
-        candidates, extra = _symmetry_objects(layers, symmetry, protocol, plasticity)
+        candidates, objects = _symmetry_objects(layers, symmetry, protocol, plasticity)
+        extra += objects
     couple = symmetric and spec.learning and symmetry.couples_weights
     gain = TimedArray(np.ones(protocol.n_frames), dt=fd, name="coupling_gain") if couple else None
     synapses: list[Synapses] = []
@@ -281,14 +287,17 @@ def _weight_group(
     per_frame = symmetry.coupling_step == "frame"
     group = NeuronGroup(
         len(pre),
-        equations.weight_units(k, per_frame),
+        equations.weight_units(k, per_frame, symmetry.weighs_inference),
         method="euler",
         dt=protocol.dt,
         order=ORDER["weights"],
         name=f"W{l}_weights",
         namespace=tables,
     )
-    group.Pi_below = spec.layers[l - 1].precision
+    if symmetry.weighs_inference:
+        group.Pi_below = brian2.linked_var(layers[l - 1], "Pi", index="below")
+    else:
+        group.Pi_below = spec.layers[l - 1].precision
     group.coupling = symmetry.weight_coupling
     group.frame_duration = protocol.frame_duration
     # indices as Brian2 integer (int32) variables, half the bytes of an index array
@@ -311,6 +320,20 @@ def _weight_group(
             equations.WEIGHT_COPY, when="groups", order=ORDER["phi"], name=f"W{l}_copy"
         )
     return group
+
+
+def _precision_total(layer: NeuronGroup, dt: brian2.Quantity) -> list:
+    """The unit holding sum_j 1/u_j of ``layer`` (summed every step, before the error
+    update reads it through ``inv_u_sum``) and the synapses that sum it."""
+    name = layer.name
+    total = NeuronGroup(1, equations.PRECISION_TOTAL, dt=dt, name=f"{name}_precision", namespace={})
+    summing = Synapses(
+        layer, total, equations.PRECISION_SUM, dt=dt, name=f"{name}_precision_sum", namespace={}
+    )
+    summing.connect()
+    summing.summed_updaters["inv_u_sum_post"].order = ORDER["predict"]
+    layer.inv_u_sum = brian2.linked_var(total, "inv_u_sum", index=np.zeros(len(layer), dtype=int))
+    return [total, summing]
 
 
 def _at_frame_starts(group, code: str, frame: brian2.Quantity, order: int, name: str) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from brian2 import second
 
 from pcsim.circuit import CircuitSpec
+from pcsim.metrics import inference_precision
 from pcsim.network import DEFAULT_SETUP, Protocol, Setup, parse_monitor_name
 from pcsim.schedule import SCHEDULE
 from pcsim.simulate import Inputs, Result, population_name
@@ -68,7 +69,8 @@ class _Twin:
         self.w = [None] + [
             spec.dense(l, np.asarray(w, dtype=dtype)) for l, w in enumerate(inputs.weights, 1)
         ]
-        self.precision = [layer.precision for layer in spec.layers]
+        # the precision weighing each layer's errors: Pi_l, or per unit (learned, below)
+        self.precision: list = [layer.precision for layer in spec.layers]
         zeros = [np.zeros(size, dtype=dtype) for size in spec.sizes]
         self.r, self.mu, self.eps, self.fb, self.m, self.sym, self.phi_r, self.dphi_r = (
             [z.copy() for z in zeros] for _ in range(8)
@@ -84,6 +86,7 @@ class _Twin:
                 for l in range(self.top)
             ]
             self.state["u"] = self.u
+        self.weighed = bool(self.u) and setup.symmetry.weighs_inference
         self.cand = _Candidates(setup.symmetry, spec, inputs, dtype) if setup.symmetry else None
         if self.cand:
             self.state.update(self.cand.state)
@@ -165,6 +168,8 @@ class _Twin:
     def error(self) -> None:
         for l in range(self.top):
             self.eps[l] = self.r[l] - self.mu[l]
+            if self.weighed:
+                self.precision[l] = inference_precision(self.u[l], self.spec.layers[l].precision)
 
     def feedback(self) -> None:
         for l in range(1, self.spec.n_layers):
@@ -184,7 +189,8 @@ class _Twin:
         if not self.spec.learning:
             return
         for l in range(1, self.spec.n_layers):
-            hebb = self.eta * self.precision[l - 1] * np.outer(self.eps[l - 1], self.phi_r[l])
+            weighted = self.precision[l - 1] * self.eps[l - 1]
+            hebb = self.eta * np.outer(weighted, self.phi_r[l])
             change = hebb - self.decay * self.w[l]
             if self.cand and self.cand.couples and not self.cand.per_frame:
                 change = change + self.cand.weight_pull(l, self.w[l])

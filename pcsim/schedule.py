@@ -44,9 +44,19 @@ SCHEDULE: tuple[Operation, ...] = (
         False,
         "s_{l,k} = r_l - rho_l(t_k) m_l; e = s^2, over u_i + u_rho(i) if precision is learned",
     ),
-    Operation("predict", "groups", -7, False, "mu_{l-1} = W_l phi(r_l); E_{l,k} = mean_i e"),
     Operation(
-        "error", "groups", -6, False, "eps_l = r_l - mu_l; Z = sum_k weight_k; fb_l = 0 (fused)"
+        "predict",
+        "groups",
+        -7,
+        False,
+        "mu_{l-1} = W_l phi(r_l); E_{l,k} = mean_i e; sum_j 1/u_{l,j} (learned Pi)",
+    ),
+    Operation(
+        "error",
+        "groups",
+        -6,
+        False,
+        "eps_l = r_l - mu_l, Pi_l from u_l (learned); Z = sum_k weight_k; fb_l = 0 (fused)",
     ),
     Operation(
         "feedback",

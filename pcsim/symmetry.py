@@ -25,6 +25,11 @@ EVIDENCE_DEFAULTS: dict[str, tuple[float, float]] = {
 #: whole frame at its start.
 COUPLING_STEPS = ("dt", "frame")
 
+#: Which precision weighs the prediction errors in inference and learning
+#: (docs/model.md#214-learned-precision-in-inference): "fixed", the configured Pi_l;
+#: "learned", Pi_l redistributed over the layer's units by their learned variances.
+INFERENCE_PRECISIONS = ("fixed", "learned")
+
 
 @dataclass(frozen=True)
 class SymmetrySpec:
@@ -46,6 +51,10 @@ class SymmetrySpec:
     ``precision``: "learned" (every error unit learns its variance with time constant
     ``tau_precision`` and the energies are measured in units of it, so ``theta`` and
     ``beta`` are dimensionless) or "fixed" (raw mean squared errors).
+    ``inference_precision``: "fixed" (inference and learning weigh the errors with the
+    configured Pi_l) or "learned" (with Pi_l N_l (1/u_i) / sum_j (1/u_j): the layer's
+    mean precision stays Pi_l, its units share it by their learned variances; needs
+    ``precision`` "learned").
     """
 
     names: tuple[str, ...]
@@ -62,6 +71,7 @@ class SymmetrySpec:
     coupling_step: str = "dt"
     precision: str = "learned"
     tau_precision: brian2.Quantity = field(default_factory=lambda: 1 * brian2.second)
+    inference_precision: str = "fixed"
 
     def __post_init__(self) -> None:
         k = len(self.names)
@@ -98,6 +108,12 @@ class SymmetrySpec:
                     "with learned precision the top layer (no error units, no variance) "
                     "must have evidence weight 0"
                 )
+        if self.inference_precision not in INFERENCE_PRECISIONS:
+            raise ValueError(f"inference_precision must be one of {INFERENCE_PRECISIONS}")
+        if self.weighs_inference and not self.learns_precision:
+            raise ValueError(
+                "inference_precision 'learned' needs the learned variances: precision 'learned'"
+            )
 
     @property
     def n_candidates(self) -> int:
@@ -111,6 +127,11 @@ class SymmetrySpec:
     @property
     def learns_precision(self) -> bool:
         return self.precision == "learned"
+
+    @property
+    def weighs_inference(self) -> bool:
+        """True: the learned variances also weigh the errors in inference and learning."""
+        return self.inference_precision == "learned"
 
     @property
     def couples_weights(self) -> bool:
@@ -194,6 +215,7 @@ def symmetry_prior(
     coupling_step: str = "dt",
     precision: str = "learned",
     tau_precision: brian2.Quantity = 1 * brian2.second,
+    inference_precision: str = "fixed",
 ) -> SymmetrySpec:
     """A `SymmetrySpec` for ``spec`` from candidate tables such as
     ``{"name": "rot+1", "kind": "rotate", "by": 1}`` (see `pcsim.groups.transformation`).
@@ -219,4 +241,5 @@ def symmetry_prior(
         coupling_step=coupling_step,
         precision=precision,
         tau_precision=tau_precision,
+        inference_precision=inference_precision,
     )

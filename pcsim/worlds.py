@@ -305,6 +305,13 @@ class RingWorld(World):
         return _independent(self, n_frames, rng, centres)
 
 
+def _listed_once(items: tuple, what: str) -> tuple:
+    """``items`` if none repeats; else the error naming ``what`` was listed twice."""
+    if len(set(items)) != len(items):
+        raise invalid(f"lists {what} twice (use weights for frequencies), got {list(items)}")
+    return items
+
+
 class TorusWorld(World):
     """Oriented bars on an H x W torus of pixels that translate (and possibly mirror or
     turn) between frames.
@@ -376,17 +383,12 @@ class TorusWorld(World):
     @field_validator("reflections")
     @classmethod
     def _distinct(cls, axes: tuple[str, ...]) -> tuple[str, ...]:
-        if len(set(axes)) != len(axes):
-            raise invalid(f"lists an axis twice (use weights for frequencies), got {list(axes)}")
-        return axes
+        return _listed_once(axes, "an axis")
 
     @field_validator("rotations")
     @classmethod
     def _quarter_turns(cls, times: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
-        if len(set(times)) != len(times):
-            raise invalid(
-                f"lists a quarter-turn count twice (use weights for frequencies), got {list(times)}"
-            )
+        _listed_once(times, "a quarter-turn count")
         shape = info.data.get("shape")  # absent in a partial table ([quick.world])
         if times and shape and shape[0] != shape[1]:
             raise invalid(

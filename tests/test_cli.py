@@ -97,6 +97,9 @@ def test_analyse_refuses_a_run_that_did_not_complete(tmp_path, capsys):
     results.write_json(tmp_path / "run.json", {"status": "failed"})
     assert run(["analyse", str(tmp_path)]) == 2
     assert "did not complete" in capsys.readouterr().err
+    results.write_json(tmp_path / "run.json", {"status": "complete", "build_only": True})
+    assert run(["analyse", str(tmp_path)]) == 2
+    assert "a build without a run (--build-only)" in capsys.readouterr().err
     assert run(["analyse", str(tmp_path / "nothing")]) == 2
     assert "not a pcsim run directory" in capsys.readouterr().err
 

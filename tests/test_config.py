@@ -25,6 +25,7 @@ from pcsim.config import (
     resolve_scenario_path,
 )
 from pcsim.errors import ConfigError
+from pcsim.experiment import development_from_config
 from pcsim.quantities import format_quantity
 from pcsim.worlds import RingWorld, TorusWorld
 
@@ -854,6 +855,18 @@ def test_fixed_precision_has_its_own_defaults_and_no_time_constant(tmp_path):
     assert (sym.theta, sym.beta) == (0.04, 1000.0)
     msg = error_of(write_torus(tmp_path, sc), overrides=["symmetry.tau_precision=2 s"])
     assert_error(msg, "--set symmetry.tau_precision=2 s", "symmetry.tau_precision", "'learned'")
+    key = "symmetry.inference_precision"
+    msg = error_of(write_torus(tmp_path, sc), overrides=[f"{key}=learned"])
+    assert_error(msg, f"--set {key}=learned", key, "symmetry.precision is 'fixed'")
+
+
+def test_inference_precision_defaults_to_fixed_and_reaches_the_prior(tmp_path):
+    key = "symmetry.inference_precision"
+    assert load_scenario(write_torus(tmp_path, TORUS_SCENARIO)).symmetry.inference_precision == (
+        "fixed"
+    )
+    cfg = load_scenario(write_torus(tmp_path, TORUS_SCENARIO), overrides=[f"{key}=learned"])
+    assert development_from_config(cfg).symmetry.weighs_inference
 
 
 @pytest.mark.parametrize(
@@ -862,6 +875,12 @@ def test_fixed_precision_has_its_own_defaults_and_no_time_constant(tmp_path):
         ("symmetry.precision", "adaptive", "symmetry.precision", ["'learned'", "'fixed'"]),
         ("symmetry.tau_precision", "0 s", "symmetry.tau_precision", ["must be > 0"]),
         ("symmetry.tau_precision", "1 Hz", "symmetry.tau_precision", ["time"]),
+        (
+            "symmetry.inference_precision",
+            "adaptive",
+            "symmetry.inference_precision",
+            ["'fixed'", "'learned'"],
+        ),
         (
             "symmetry.evidence_weights",
             [1.0, 0.0, 0.5],

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from brian2 import Hz, ms, second
 
-from pcsim import oracle
+from pcsim import metrics, oracle
 from pcsim.backends import BackendOptions
 from pcsim.circuit import CircuitSpec, LayerSpec
 from pcsim.layouts import Layout
@@ -23,8 +23,12 @@ from tests.test_symmetry_agreement import check
 MONITORS = SYMMETRY_MONITORS + PRECISION_MONITORS
 
 
-def run_learned(backend: str):
+def run_learned(backend: str, inference: str = "fixed", coupling=0 * Hz):
+    """The learned-precision case on ``backend`` against the oracle, with and without
+    lambda; ``inference``: which precision weighs the errors in inference and learning;
+    ``coupling``: the weight coupling (> 0: the weights live in a weight group)."""
     spec, proto, prior, inputs = symmetric_case("learned")
+    prior = dataclasses.replace(prior, inference_precision=inference, weight_coupling=coupling)
     setup = Setup(prior, MONITORS)
     sim = Simulator(spec, proto, BackendOptions(backend), setup)
     result = sim.run(inputs)
@@ -49,6 +53,51 @@ def test_numpy_backend_matches_oracle_with_learned_precision():
 @pytest.mark.parametrize("backend", ["cython", "cpp_standalone"])
 def test_compiled_backends_match_oracle_with_learned_precision(backend):
     run_learned(backend)
+
+
+@pytest.mark.parametrize(
+    "backend, coupling",
+    [
+        ("numpy", 0 * Hz),
+        ("numpy", 3 * Hz),
+        pytest.param("cython", 0 * Hz, marks=pytest.mark.slow),
+        pytest.param("cpp_standalone", 0 * Hz, marks=pytest.mark.slow),
+        pytest.param("cpp_standalone", 3 * Hz, marks=pytest.mark.slow),
+    ],
+)
+def test_backends_match_oracle_with_learned_precision_in_inference(backend, coupling):
+    """Inference and learning weighed by Pi_l N (1/u_i) / sum_j (1/u_j) (docs/model.md,
+    section 2.14), through the synapses' feedback and learning or the weight group."""
+    result = run_learned(backend, "learned", coupling)
+    fixed = run_learned("numpy", "fixed", coupling)
+    # the weighting changes the dynamics far beyond the agreement tolerance (1e-6)
+    change = np.abs(result.traces["L1.r"] - fixed.traces["L1.r"]).max()
+    assert change > 1e-3 * np.abs(fixed.traces["L1.r"]).max()
+
+
+def test_uniform_variances_weigh_inference_with_the_configured_precision():
+    """With tau_precision so long that u stays at 1 / Pi_l on every unit, the learned
+    inference precision is Pi_l on every unit: the run equals the fixed one."""
+    spec, proto, prior, inputs = symmetric_case("learned")
+    frozen = dataclasses.replace(prior, tau_precision=1e12 * second)
+    runs = [
+        oracle.simulate(
+            spec, proto, inputs, Setup(dataclasses.replace(frozen, inference_precision=p), MONITORS)
+        )
+        for p in ("fixed", "learned")
+    ]
+    for name in MONITORS:
+        np.testing.assert_allclose(runs[1].traces[name], runs[0].traces[name], rtol=0, atol=1e-12)
+
+
+def test_inference_precision_shares_the_layer_precision_by_inverse_variance():
+    u = np.array([[0.5, 1.0, 2.0, 4.0], [1.0, 1.0, 1.0, 1.0]])
+    got = metrics.inference_precision(u, 0.7)
+    np.testing.assert_allclose(got.mean(axis=1), [0.7, 0.7], rtol=1e-12)
+    np.testing.assert_allclose(got[0] * u[0], np.full(4, got[0, 0] * 0.5), rtol=1e-12)
+    np.testing.assert_allclose(got[1], np.full(4, 0.7), rtol=1e-12)
+    # a common factor on every variance changes nothing
+    np.testing.assert_allclose(metrics.inference_precision(u * 1e-3, 0.7), got, rtol=1e-12)
 
 
 def test_float32_oracle_follows_float64_with_learned_precision():
@@ -128,3 +177,14 @@ def test_learned_precision_needs_the_top_layer_out_of_the_evidence():
         symmetry_prior(spec, [{"name": "r", "kind": "rotate", "by": 2}], precision="adaptive")
     with pytest.raises(ValueError, match="tau_precision"):
         symmetry_prior(spec, [{"name": "r", "kind": "rotate", "by": 2}], tau_precision=0 * second)
+    with pytest.raises(ValueError, match="inference_precision must be one of"):
+        symmetry_prior(
+            spec, [{"name": "r", "kind": "rotate", "by": 2}], inference_precision="adaptive"
+        )
+    with pytest.raises(ValueError, match="needs the learned variances"):
+        symmetry_prior(
+            spec,
+            [{"name": "r", "kind": "rotate", "by": 2}],
+            precision="fixed",
+            inference_precision="learned",
+        )

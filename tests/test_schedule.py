@@ -15,17 +15,25 @@ from tests.conftest import SYMMETRY_MONITORS, symmetric_case
 
 def test_every_network_object_runs_at_a_scheduled_slot():
     """Every object of the symmetric circuit, with and without a frame-step weight
-    coupling, and of the fused plain circuit (cpp_standalone's feedback and learning in
-    one pass) runs at a slot of the schedule, and every slot is used by one of them."""
+    coupling, with learned precision in inference (and a per-step coupling), and of the
+    fused plain circuit (cpp_standalone's feedback and learning in one pass) runs at a
+    slot of the schedule, and every slot is used by one of them."""
     from brian2 import Hz
 
     spec, proto, prior, _ = symmetric_case()
     framed = dataclasses.replace(prior, weight_coupling=3 * Hz, coupling_step="frame")
+    learned_spec, _, learned, _ = symmetric_case("learned")
+    learned = dataclasses.replace(learned, inference_precision="learned", weight_coupling=3 * Hz)
     slots = {(op.when, op.order) for op in SCHEDULE}
     seen = set()
-    setups = [Setup(prior, SYMMETRY_MONITORS), Setup(framed, SYMMETRY_MONITORS), Setup()]
-    for setup, fused in zip(setups, (False, False, True), strict=True):
-        circuit = build_network(spec, proto, setup, fused)
+    setups = [
+        (spec, Setup(prior, SYMMETRY_MONITORS), False),
+        (spec, Setup(framed, SYMMETRY_MONITORS), False),
+        (learned_spec, Setup(learned), False),
+        (spec, Setup(), True),
+    ]
+    for circuit_spec, setup, fused in setups:
+        circuit = build_network(circuit_spec, proto, setup, fused)
         for obj in circuit.network.objects:
             for item in [obj, *obj.contained_objects]:
                 if hasattr(item, "when") and hasattr(item, "order") and item.when != "end":

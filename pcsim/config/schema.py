@@ -37,7 +37,7 @@ from pcsim.layouts import KINDS as LAYOUT_KINDS
 from pcsim.layouts import Layout
 from pcsim.network import parse_monitor_name
 from pcsim.quantities import Dimensioned
-from pcsim.symmetry import COUPLING_STEPS, EVIDENCE_DEFAULTS
+from pcsim.symmetry import COUPLING_STEPS, EVIDENCE_DEFAULTS, INFERENCE_PRECISIONS
 from pcsim.validation import Count, Table, invalid, problems
 from pcsim.worlds import Fraction, Fractions, RingWorld, TorusWorld
 
@@ -263,6 +263,9 @@ class Symmetry(Table):
     # "learned": energies in units of the learned error variances; "fixed": raw
     precision: Literal[*EVIDENCE_DEFAULTS] = "learned"
     tau_precision: PositiveTime = 1 * second  # time constant of the learned variances
+    # "learned": the learned variances also share each layer's precision Pi_l among its
+    # units in inference and learning (needs precision = "learned"); "fixed": Pi_l
+    inference_precision: Literal[*INFERENCE_PRECISIONS] = "fixed"
     beta: PositiveFloat | None = None  # inverse temperature of q (default: by precision)
     theta: PositiveFloat | None = None  # energy of the null hypothesis (default: by precision)
     tau_dev: PositiveTime = 2 * second  # developmental time constant of the prior pi
@@ -550,6 +553,12 @@ class Scenario(ScenarioFile):
             raise invalid(
                 "is only used with precision = 'learned' (this prior's is 'fixed')",
                 at="symmetry.tau_precision",
+            )
+        if sym.inference_precision == "learned" and sym.precision == "fixed":
+            raise invalid(
+                "is 'learned', which weighs inference with the learned error variances, "
+                "but symmetry.precision is 'fixed' (no variances are learned)",
+                at="symmetry.inference_precision",
             )
         if sym.precision == "learned" and sym.evidence_weights[-1] != 0:
             raise invalid(
