@@ -69,7 +69,9 @@ def test_backends_match_oracle_with_learned_precision_in_inference(backend, coup
     """Inference and learning weighed by Pi_l N (1/u_i) / sum_j (1/u_j) (docs/model.md,
     section 2.14), through the synapses' feedback and learning or the weight group."""
     result = run_learned(backend, "learned", coupling)
-    fixed = run_learned("numpy", "fixed", coupling)
+    spec, proto, prior, inputs = symmetric_case("learned")
+    prior = dataclasses.replace(prior, weight_coupling=coupling)  # fixed inference precision
+    fixed = oracle.simulate(spec, proto, inputs, Setup(prior, MONITORS))
     # the weighting changes the dynamics far beyond the agreement tolerance (1e-6)
     change = np.abs(result.traces["L1.r"] - fixed.traces["L1.r"]).max()
     assert change > 1e-3 * np.abs(fixed.traces["L1.r"]).max()
